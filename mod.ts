@@ -1,0 +1,39 @@
+/**
+ * A Valkey session store for express-session (Express 4 and 5, connect) and
+ * @fastify/session, built on the official Valkey client
+ * `@valkey/valkey-glide`. Works with a standalone `GlideClient` and with a
+ * `GlideClusterClient`, under Node, Deno and Bun.
+ *
+ * Store calls made at the same moment leave together in one pipeline,
+ * `destroy()` is final even against requests still in flight, and
+ * `clear/length/ids/all` scan page by page.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { GlideClient } from "@valkey/valkey-glide";
+ * import express from "express";
+ * import session from "express-session";
+ * import { ValkeyStore } from "@gjuchault/connect-valkey";
+ *
+ * const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: 6379 }] });
+ * const app = express();
+ * app.use(session({
+ *   store: new ValkeyStore({ client }),
+ *   secret: "keyboard cat",
+ *   resave: false,
+ *   saveUninitialized: false,
+ * }));
+ * app.get("/", (req, res) => {
+ *   req.session.views = (req.session.views ?? 0) + 1;
+ *   res.send(`views: ${req.session.views}`);
+ * });
+ * app.listen(3000);
+ * ```
+ *
+ * @module
+ */
+export { ValkeyStore, type SessionWithId } from "./src/store.ts";
+export type { SessionData, TtlOption, ValkeyStoreOptions } from "./src/options.ts";
+export type { Serializer } from "./src/serializer.ts";
+export { ValkeyStoreError, type ValkeyStoreErrorCode } from "./src/errors.ts";
+export type { Callback } from "./src/callback.ts";

@@ -1,0 +1,114 @@
+/**
+ * The one error class the store throws for failed operations, so callers can
+ * tell a store failure (Valkey unreachable, corrupt value, overload) apart
+ * from their own bugs.
+ *
+ * @module
+ */
+
+/** Why a store operation failed. */
+export type ValkeyStoreErrorCode =
+  /** Valkey could not be reached, or did not answer in time. */
+  | "UNREACHABLE"
+  /** The stored value could not be read as a session. */
+  | "CORRUPT_SESSION"
+  /** Too many commands are already waiting; the call was refused at once. */
+  | "OVERLOADED"
+  /** Valkey answered with an error. */
+  | "COMMAND_FAILED"
+  /** The session could not be turned into a stored value. */
+  | "INVALID_SESSION";
+
+/**
+ * Raised (or passed to the callback) when a store operation fails.
+ *
+ * `operation` names the store method, `sessionId` the session it was about
+ * (when it was about one), and `cause` holds the underlying error.
+ *
+ * @example Usage
+ * ```ts
+ * import { ValkeyStoreError } from "@gjuchault/connect-valkey";
+ *
+ * const error = new ValkeyStoreError("get", "UNREACHABLE", "could not reach Valkey", { sessionId: "abc" });
+ * console.log(error.message); // ValkeyStore.get("abc") failed: could not reach Valkey
+ * ```
+ */
+export class ValkeyStoreError extends Error {
+  /** The store method that failed, such as `"get"` or `"clear"`. */
+  readonly operation: string;
+  /** Why it failed. */
+  readonly code: ValkeyStoreErrorCode;
+  /** The session id the call was about, when it was about one. */
+  readonly sessionId: string | undefined;
+
+  /**
+   * Builds the error; the message names the operation and the session id.
+   *
+   * @param operation The store method that failed.
+   * @param code Why it failed.
+   * @param detail A short description of what went wrong.
+   * @param options The session id and the underlying cause, when known.
+   */
+  constructor(
+    operation: string,
+    code: ValkeyStoreErrorCode,
+    detail: string,
+    options: { sessionId?: string; cause?: unknown } = {},
+  ) {
+    const subject = options.sessionId === undefined
+      ? `ValkeyStore.${operation}()`
+      : `ValkeyStore.${operation}(${JSON.stringify(options.sessionId)})`;
+    super(`${subject} failed: ${detail}`, { cause: options.cause });
+    this.name = "ValkeyStoreError";
+    this.operation = operation;
+    this.code = code;
+    this.sessionId = options.sessionId;
+  }
+}
+
+const UNREACHABLE_ERROR_NAMES = new Set([
+  "ClosingError",
+  "ConnectionError",
+  "TimeoutError",
+]);
+
+/**
+ * Wraps any error from a Valkey command in a {@link ValkeyStoreError} that
+ * says which operation failed; errors that already are one pass through.
+ */
+export function toStoreError(
+  error: unknown,
+  operation: string,
+  sessionId?: string,
+): ValkeyStoreError {
+  if (error instanceof ValkeyStoreError) {
+    if (error.operation === operation && error.sessionId === sessionId) {
+      return error;
+    }
+    return new ValkeyStoreError(operation, error.code, stripSubject(error), {
+      sessionId,
+      cause: error,
+    });
+  }
+  const name = error instanceof Error ? error.constructor.name : "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (UNREACHABLE_ERROR_NAMES.has(name)) {
+    return new ValkeyStoreError(
+      operation,
+      "UNREACHABLE",
+      `could not reach Valkey (${name}: ${message})`,
+      { sessionId, cause: error },
+    );
+  }
+  return new ValkeyStoreError(
+    operation,
+    "COMMAND_FAILED",
+    `Valkey answered with an error (${message})`,
+    { sessionId, cause: error },
+  );
+}
+
+function stripSubject(error: ValkeyStoreError): string {
+  const at = error.message.indexOf(" failed: ");
+  return at === -1 ? error.message : error.message.slice(at + 9);
+}

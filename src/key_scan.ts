@@ -1,0 +1,118 @@
+/**
+ * Finding a store's keys with SCAN, page by page, in standalone and in
+ * cluster mode.
+ *
+ * In cluster mode each primary is scanned with SCAN routed to its address,
+ * not with GLIDE's cluster scan: a GLIDE cluster scan sharing a client with
+ * request traffic was seen to lock that client up during slot migration.
+ * Plain routed requests cannot wedge the request path, and every step also
+ * has a timeout of our own. Slots that move during a pass can hide keys
+ * from it, so the topology is read before and after each pass and the pass
+ * is repeated (returning only keys not seen yet) until one runs while no
+ * slot moved.
+ *
+ * @module
+ */
+import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
+import { readClusterTopology } from "./cluster_topology.ts";
+import { ValkeyStoreError } from "./errors.ts";
+
+/** How long one SCAN step may take before the scan fails (our own guard). */
+export const SCAN_STEP_TIMEOUT_MS = 5_000;
+/** How long a cluster scan keeps repeating passes while slots keep moving. */
+export const UNSTABLE_SCAN_BUDGET_MS = 120_000;
+
+/** Where and how to scan. */
+export interface ScanTarget {
+  client: GlideClient | GlideClusterClient;
+  cluster: boolean;
+  pattern: string;
+  count: number;
+  operation: string;
+}
+
+/** Yields pages of keys matching `pattern`; each key once. */
+export function scanKeyPages(target: ScanTarget): AsyncGenerator<string[]> {
+  return target.cluster ? scanCluster(target) : scanStandalone(target);
+}
+
+async function* scanStandalone(target: ScanTarget): AsyncGenerator<string[]> {
+  const client = target.client as GlideClient;
+  let cursor = "0";
+  do {
+    const reply = await step(
+      client.customCommand(scanArgs(cursor, target)),
+      target.operation,
+    );
+    const [next, keys] = reply as [string, string[]];
+    cursor = String(next);
+    if (keys.length > 0) yield keys;
+  } while (cursor !== "0");
+}
+
+async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
+  const client = target.client as GlideClusterClient;
+  // Every key seen so far: a repeated pass must not return one twice.
+  const seen = new Set<string>();
+  const deadline = Date.now() + UNSTABLE_SCAN_BUDGET_MS;
+  for (;;) {
+    const before = await step(readClusterTopology(client), target.operation);
+    for (const { host, port } of before.primaries) {
+      let cursor = "0";
+      do {
+        const reply = await step(
+          client.customCommand(scanArgs(cursor, target), {
+            route: { type: "routeByAddress", host, port },
+          }),
+          target.operation,
+        );
+        const [next, keys] = reply as [string, string[]];
+        cursor = String(next);
+        const fresh = keys.filter((key) => !seen.has(key));
+        for (const key of fresh) seen.add(key);
+        if (fresh.length > 0) yield fresh;
+      } while (cursor !== "0");
+    }
+    const after = await step(readClusterTopology(client), target.operation);
+    const stable = !before.migrating && !after.migrating &&
+      before.signature === after.signature;
+    if (stable) return;
+    if (Date.now() > deadline) {
+      throw new ValkeyStoreError(
+        target.operation,
+        "COMMAND_FAILED",
+        `cluster slots kept moving for ${UNSTABLE_SCAN_BUDGET_MS} ms; the scan may have missed keys`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function scanArgs(cursor: string, target: ScanTarget): string[] {
+  return ["SCAN", cursor, "MATCH", target.pattern, "COUNT", String(target.count)];
+}
+
+/** Runs one scan step with a timeout of our own. */
+async function step<T>(work: Promise<T>, operation: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ValkeyStoreError(
+            operation,
+            "UNREACHABLE",
+            `a SCAN step got no answer within ${SCAN_STEP_TIMEOUT_MS} ms`,
+          ),
+        ),
+      SCAN_STEP_TIMEOUT_MS,
+    );
+  });
+  // If the timeout wins, a late failure of `work` must not be unhandled.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The Valkey commands behind each store call. Each call is one command (a
+ * plain command or a small Lua script), so each is one entry of a pipeline
+ * and atomic on its own, in standalone and in cluster (every key a script
+ * touches lives in the same slot: see `destroyedMarkerKey`).
+ *
+ * @module
+ */
+
+/** How long the "destroyed" marker of a logout blocks late writes: 10 minutes. */
+export const DESTROYED_MARKER_TTL_MS = 600_000;
+
+// Returns the value and its PTTL in one round trip; get() uses the PTTL to
+// report the refreshed cookie.expires after a touch.
+const GET_SCRIPT = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
+// Refuses to write a session whose logout marker exists (returns 0).
+const SET_SCRIPT = `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])
+else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1`;
+
+// Marks the session destroyed, then deletes it.
+const DESTROY_SCRIPT = `redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return redis.call('DEL', KEYS[1])`;
+
+// Skips the refresh when it would push the expiry back by less than ARGV[2] ms.
+const TOUCH_AFTER_SCRIPT = `local left = redis.call('PTTL', KEYS[1])
+if left < 0 then return 0 end
+if tonumber(ARGV[1]) - left < tonumber(ARGV[2]) then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
+
+/** Reads `[value | null, pttl]`. */
+export function getCommand(key: string): string[] {
+  return ["EVAL", GET_SCRIPT, "1", key];
+}
+
+/** Writes `value` unless the session was destroyed; `ttlMs` undefined means no expiry. */
+export function setCommand(
+  key: string,
+  markerKey: string,
+  value: string,
+  ttlMs: number | undefined,
+): string[] {
+  return ["EVAL", SET_SCRIPT, "2", key, markerKey, value, ttlMs === undefined ? "" : String(ttlMs)];
+}
+
+/** Deletes the session and blocks late writes to it for {@link DESTROYED_MARKER_TTL_MS}. */
+export function destroyCommand(key: string, markerKey: string): string[] {
+  return ["EVAL", DESTROY_SCRIPT, "2", key, markerKey, String(DESTROYED_MARKER_TTL_MS)];
+}
+
+/** Refreshes the expiry; with `touchAfterMs` > 0, only when the last refresh is older than that. */
+export function touchCommand(key: string, ttlMs: number, touchAfterMs: number): string[] {
+  if (touchAfterMs <= 0) return ["PEXPIRE", key, String(ttlMs)];
+  return ["EVAL", TOUCH_AFTER_SCRIPT, "1", key, String(ttlMs), String(touchAfterMs)];
+}
+
+/** Deletes a key (an expired session, or `clear()`). */
+export function deleteCommand(key: string): string[] {
+  return ["DEL", key];
+}

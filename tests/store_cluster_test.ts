@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ValkeyStore } from "../mod.ts";
+import { clusterClient } from "./helpers/clients.ts";
+import { type ContractContext, sessionWith } from "./helpers/contract_context.ts";
+import { cli, startCluster, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import { storeContract } from "./store_contract.ts";
+import { badInputContract } from "./bad_input_contract.ts";
+
+describe("ValkeyStore with a GlideClusterClient on a 3-primary cluster", () => {
+  let cluster: ValkeyDeployment;
+  let ctx: ContractContext;
+  before(async () => {
+    cluster = await startCluster(0);
+    ctx = { kind: "cluster", client: await clusterClient(cluster), inspect: await clusterClient(cluster) };
+  });
+  after(async () => {
+    ctx?.client.close();
+    ctx?.inspect.close();
+    await cluster?.stop();
+  });
+  storeContract(() => ctx);
+  badInputContract(() => ctx);
+
+  it("sessions with one prefix spread over every primary", async () => {
+    const store = new ValkeyStore({ client: ctx.client, prefix: "spread:" });
+    await Promise.all(Array.from({ length: 300 }, (_, n) => store.set(`s${n}`, sessionWith({ n }))));
+    const perNode = await Promise.all(
+      cluster.nodes.map(async (node) => (await cli(node.port, "--scan", "--pattern", "spread:*")).split("\n").filter(Boolean).length),
+    );
+    assert.equal(perNode.reduce((a, b) => a + b, 0), 300);
+    for (const count of perNode) assert.ok(count > 50, `uneven spread ${perNode.join("/")}`);
+    assert.equal(await store.length(), 300);
+    await store.clear();
+    assert.equal(await store.length(), 0);
+  });
+});

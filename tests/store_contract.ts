@@ -1,0 +1,265 @@
+/**
+ * The store contract: every behaviour a session store owes its callers,
+ * checked against a real Valkey. Called once per client kind.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
+import { type ContractContext, makeStore, randomId, raw, sessionWith } from "./helpers/contract_context.ts";
+
+export function storeContract(getContext: () => ContractContext): void {
+  describe("reading and writing sessions", () => {
+    it("get answers null for a session that was never stored", async () => {
+      const store = makeStore(getContext());
+      assert.equal(await store.get(randomId()), null);
+    });
+
+    it("set stores the session as JSON under prefix + id, and get returns it", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      const session = sessionWith({ user: "ada", visits: 3, nested: { ok: true } });
+      await store.set(sid, session);
+      assert.deepEqual(JSON.parse(String(await raw(ctx, "GET", store.prefix + sid))), session);
+      assert.deepEqual(await store.get(sid), session);
+    });
+
+    it("the key expires with cookie.expires when the cookie has one", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { ttl: 5 });
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 120_000)));
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl > 118_000 && pttl <= 120_000, `pttl ${pttl}`);
+    });
+
+    it("the key expires after the ttl option when the cookie has no expiry", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { ttl: 77 });
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }));
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl > 76_000 && pttl <= 77_000, `pttl ${pttl}`);
+    });
+
+    it("a ttl function receives the session and sets the lifetime", async () => {
+      const ctx = getContext();
+      const seen: unknown[] = [];
+      const store = makeStore(ctx, { ttl: (sess) => (seen.push(sess.role), sess.role === "admin" ? 30 : 300) });
+      const sid = randomId();
+      await store.set(sid, sessionWith({ role: "admin" }));
+      assert.deepEqual(seen, ["admin"]);
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl > 29_000 && pttl <= 30_000, `pttl ${pttl}`);
+    });
+
+    it("an invalid cookie.expires falls back to the ttl option", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { ttl: 50 });
+      const sid = randomId();
+      await store.set(sid, { cookie: { expires: "not a date" }, a: 1 });
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl > 49_000 && pttl <= 50_000, `pttl ${pttl}`);
+    });
+
+    it("setting a session whose cookie already expired removes it", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }));
+      await store.set(sid, sessionWith({ a: 2 }, new Date(Date.now() - 1000)));
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      assert.equal(await store.get(sid), null);
+    });
+
+    it("disableTTL stores without expiry and makes touch a no-op", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { disableTTL: true });
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
+      assert.equal(await raw(ctx, "PTTL", store.prefix + sid), -1);
+      await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 5_000)));
+      assert.equal(await raw(ctx, "PTTL", store.prefix + sid), -1);
+    });
+  });
+
+  describe("touch", () => {
+    it("touch restarts the expiry without changing the session's data", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ cart: ["x"] }, new Date(Date.now() + 10_000)));
+      const before = String(await raw(ctx, "GET", store.prefix + sid));
+      await store.touch(sid, sessionWith({ cart: ["stale copy"] }, new Date(Date.now() + 600_000)));
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl > 598_000, `pttl ${pttl}`);
+      assert.equal(String(await raw(ctx, "GET", store.prefix + sid)), before);
+    });
+
+    it("after a touch, get reports a cookie.expires that matches the refreshed expiry", async () => {
+      const store = makeStore(getContext());
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 10_000)));
+      const refreshed = new Date(Date.now() + 3_600_000);
+      await store.touch(sid, sessionWith({ a: 1 }, refreshed));
+      const session = await store.get(sid);
+      const expires = Date.parse(String(session?.cookie?.expires));
+      assert.ok(Math.abs(expires - refreshed.getTime()) < 1_000, `${new Date(expires).toISOString()} vs ${refreshed.toISOString()}`);
+      assert.equal(session?.a, 1);
+    });
+
+    it("disableTouch makes touch a no-op", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { disableTouch: true });
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 10_000)));
+      await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 600_000)));
+      const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
+      assert.ok(pttl <= 10_000, `pttl ${pttl}`);
+    });
+
+    it("touch of a session that does not exist creates nothing", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.touch(sid, sessionWith({ a: 1 }));
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+    });
+
+    it("with touchAfter, a touch that would extend the expiry by less than touchAfter is skipped", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, { touchAfter: 1 });
+      const sid = randomId();
+      const key = store.prefix + sid;
+      await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
+      const first = Number(await raw(ctx, "PTTL", key));
+      await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
+      assert.ok(Number(await raw(ctx, "PTTL", key)) <= first, "a touch right after set was not skipped");
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
+      assert.ok(Number(await raw(ctx, "PTTL", key)) > 59_000, "a touch 1.1 s later was skipped");
+    });
+  });
+
+  describe("destroy", () => {
+    it("destroy deletes the key", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }));
+      await store.destroy(sid);
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      assert.equal(await store.get(sid), null);
+    });
+
+    it("a set that arrives after destroy completed does not bring the session back", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ user: "ada" }));
+      await store.destroy(sid);
+      await store.set(sid, sessionWith({ user: "ada", late: true }));
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+    });
+
+    it("logout wins every race with saves that started before it", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sids = Array.from({ length: 40 }, randomId);
+      await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ n: 0 }))));
+      await Promise.all(sids.map(async (sid, i) => {
+        const saves = [1, 2, 3].map((n) => delay(i % 5).then(() => store.set(sid, sessionWith({ n }))));
+        await delay(i % 3);
+        await store.destroy(sid);
+        await Promise.all(saves);
+      }));
+      for (const sid of sids) assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0, sid);
+    });
+  });
+
+  describe("clear, length, ids and all", () => {
+    it("see only their own store's keys, even with glob characters in prefixes", async () => {
+      const ctx = getContext();
+      const tag = randomId().slice(0, 6);
+      const prefixes = ["a*:", "a:", "q?:", "qx:", "br[1]:", "br1:", "s\\:", "s:"].map((p) => `${tag}${p}`);
+      const stores = prefixes.map((prefix) => new ValkeyStore({ client: ctx.client, prefix }));
+      for (const [i, store] of stores.entries()) {
+        for (let n = 0; n <= i; n++) await store.set(`id${n}`, sessionWith({ n }));
+      }
+      for (const [i, store] of stores.entries()) {
+        assert.equal(await store.length(), i + 1, store.prefix);
+        assert.deepEqual((await store.ids()).sort(), Array.from({ length: i + 1 }, (_, n) => `id${n}`).sort());
+      }
+      await stores[0]!.clear();
+      assert.equal(await stores[0]!.length(), 0);
+      assert.equal(await stores[1]!.length(), 2, "clear() of a*: touched a:");
+      for (const store of stores) await store.clear();
+    });
+
+    it("return every session exactly once whatever the scan page size", async () => {
+      for (const scanCount of [1, 7, 1000]) {
+        const store = makeStore(getContext(), { scanCount });
+        const sids = Array.from({ length: 60 }, randomId);
+        await Promise.all(sids.map((sid, n) => store.set(sid, sessionWith({ n }))));
+        assert.equal(await store.length(), 60);
+        assert.deepEqual((await store.ids()).sort(), [...sids].sort());
+        const all = await store.all();
+        assert.deepEqual(all.map((s) => s.id).sort(), [...sids].sort());
+        for (const session of all) assert.equal(session.n, sids.indexOf(session.id));
+        let paged = 0;
+        for await (const page of store.sessionPages()) paged += page.length;
+        assert.equal(paged, 60);
+        await store.clear();
+        assert.equal(await store.length(), 0);
+      }
+    });
+
+    it("all awaits an async parse", async () => {
+      const store = makeStore(getContext(), {
+        serializer: { stringify: JSON.stringify, parse: async (text: string) => ({ ...JSON.parse(text), parsed: true }) },
+      });
+      await store.set("one", sessionWith({ a: 1 }));
+      const [session] = await store.all();
+      assert.equal(session?.parsed, true);
+      assert.equal(session?.id, "one");
+      assert.equal((await store.get("one"))?.parsed, true);
+    });
+  });
+
+  describe("callbacks and promises", () => {
+    it("a callback receives the result once and the promise still resolves", async () => {
+      const store = makeStore(getContext());
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }));
+      const calls: unknown[][] = [];
+      await new Promise<void>((resolve) => {
+        store.get(sid, (...args) => {
+          calls.push(args);
+          resolve();
+        });
+      });
+      await delay(20);
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0]![0], null);
+      assert.equal((calls[0]![1] as { a: number }).a, 1);
+    });
+
+    it("an error goes to the callback only, and rejects the promise when there is none", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await raw(ctx, "SET", store.prefix + sid, "{not json");
+      const errors: unknown[] = [];
+      const returned = await store.get(sid, (error) => errors.push(error));
+      assert.equal(returned, undefined);
+      await delay(20);
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof ValkeyStoreError);
+      await assert.rejects(store.get(sid), ValkeyStoreError);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
