@@ -33,7 +33,7 @@
  * @module
  */
 export { ValkeyStore, type SessionWithId } from "./src/store.ts";
-export type { SessionData, TtlOption, ValkeyStoreOptions } from "./src/options.ts";
+export type { SessionData, SessionInput, TtlOption, ValkeyStoreOptions } from "./src/options.ts";
 export type { Serializer } from "./src/serializer.ts";
 export { ValkeyStoreError, type ValkeyStoreErrorCode } from "./src/errors.ts";
 export type { Callback } from "./src/callback.ts";

@@ -19,7 +19,6 @@ interface ExpressSessionModule {
 export interface SessionRequest {
   sessionID?: string;
   session?: unknown;
-  [key: string]: unknown;
 }
 
 let expressSession: ExpressSessionModule | undefined;
@@ -61,6 +60,7 @@ export function createExpressSession(req: SessionRequest, data: SessionData): un
   if (typeof expires === "string") restored.expires = new Date(expires);
   restored.originalMaxAge = originalMaxAge;
   data.cookie = restored as SessionData["cookie"];
-  req.session = new expressSession.Session(req, data);
-  return req.session;
+  const session = new expressSession.Session(req, data);
+  req.session = session;
+  return session;
 }

@@ -16,10 +16,16 @@ export interface SessionData {
   cookie?: {
     expires?: Date | string | null;
     originalMaxAge?: number | null;
-    [key: string]: unknown;
   };
   [key: string]: unknown;
 }
+
+/**
+ * What `set()` and `touch()` accept: any session object. Typed loosely so
+ * express-session's and @fastify/session's own session types fit without a
+ * cast; the store reads only `cookie.expires`.
+ */
+export type SessionInput = SessionData | object;
 
 /** A TTL in seconds, or a function of the session that returns one. */
 export type TtlOption = number | ((session: SessionData) => number);

@@ -17,7 +17,13 @@ import {
 } from "./express_session.ts";
 import { destroyedMarkerKey, prefixPattern, sessionKey } from "./keys.ts";
 import { scanKeyPages } from "./key_scan.ts";
-import { type ResolvedOptions, resolveOptions, type SessionData, type ValkeyStoreOptions } from "./options.ts";
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionData,
+  type SessionInput,
+  type ValkeyStoreOptions,
+} from "./options.ts";
 import { deleteCommand, destroyCommand, getCommand, setCommand, touchCommand } from "./scripts.ts";
 import { corrupt, decodeSession, encodeSession } from "./serializer.ts";
 import { applyKeyExpiry, sessionTtlMs } from "./ttl.ts";
@@ -110,13 +116,14 @@ export class ValkeyStore extends EventEmitter {
    * @param session The session data.
    * @param callback Optional node-style callback.
    */
-  set(sid: string, session: SessionData): Promise<void>;
-  set(sid: string, session: SessionData, callback: Callback<void>): Promise<void>;
-  set(sid: string, session: SessionData, callback?: Callback<void>): Promise<void> {
+  set(sid: string, session: SessionInput): Promise<void>;
+  set(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
+  set(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
     return settle(this.#set(sid, session), callback);
   }
 
-  async #set(sid: string, session: SessionData): Promise<void> {
+  async #set(sid: string, input: SessionInput): Promise<void> {
+    const session = input as SessionData;
     const key = sessionKey(this.prefix, sid);
     const ttlMs = sessionTtlMs(this.#options, session, "set", sid);
     if (ttlMs !== undefined && ttlMs <= 0) {
@@ -136,16 +143,16 @@ export class ValkeyStore extends EventEmitter {
    * @param session The session, for its cookie's expiry.
    * @param callback Optional node-style callback.
    */
-  touch(sid: string, session: SessionData): Promise<void>;
-  touch(sid: string, session: SessionData, callback: Callback<void>): Promise<void>;
-  touch(sid: string, session: SessionData, callback?: Callback<void>): Promise<void> {
+  touch(sid: string, session: SessionInput): Promise<void>;
+  touch(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
+  touch(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
     return settle(this.#touch(sid, session), callback);
   }
 
-  async #touch(sid: string, session: SessionData): Promise<void> {
+  async #touch(sid: string, input: SessionInput): Promise<void> {
     if (this.#options.disableTouch || this.#options.disableTTL) return;
     const key = sessionKey(this.prefix, sid);
-    const ttlMs = sessionTtlMs(this.#options, session, "touch", sid) ?? 0;
+    const ttlMs = sessionTtlMs(this.#options, input as SessionData, "touch", sid) ?? 0;
     const command = ttlMs <= 0 ? deleteCommand(key) : touchCommand(key, ttlMs, this.#options.touchAfterMs);
     await this.#send(command, "touch", sid);
   }
@@ -333,11 +340,14 @@ export class ValkeyStore extends EventEmitter {
    * @param sid The session id.
    * @param callback Receives the session, or nothing when there is none.
    */
-  load(sid: string, callback: (error: unknown, session?: unknown) => void): void {
+  // `session` is express-session's own `SessionData` (see createSession).
+  // deno-lint-ignore no-explicit-any
+  load(sid: string, callback: (error: unknown, session?: any) => void): void {
     this.get(sid, (error, data) => {
       if (error) return callback(error);
       if (!data) return callback(null);
-      callback(null, this.createSession({ sessionID: sid, sessionStore: this }, data));
+      const req: SessionRequest & { sessionStore: ValkeyStore } = { sessionID: sid, sessionStore: this };
+      callback(null, this.createSession(req, data));
     });
   }
 
@@ -348,8 +358,11 @@ export class ValkeyStore extends EventEmitter {
    * @param session The stored session data.
    * @returns The new `req.session`.
    */
-  createSession(req: SessionRequest, session: SessionData): unknown {
-    return createExpressSession(req, session);
+  // The return type is express-session's own `Session & SessionData`; the
+  // package cannot name it without making express-session a hard dependency.
+  // deno-lint-ignore no-explicit-any
+  createSession(req: SessionRequest, session: object): any {
+    return createExpressSession(req, session as SessionData);
   }
 }
 
