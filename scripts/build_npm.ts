@@ -3,7 +3,7 @@
  * do, with the TypeScript compiler from npm), then runs the test suite
  * under Node against the emitted package.
  *
- * 1. Stage `mod.ts`, `src/` and `tests/` in `npm/.stage`, rewriting
+ * 1. Stage `mod.ts`, `src/`, `tests/` and `examples/` in `npm/.stage`, rewriting
  *    `npm:pkg@range/path` specifiers to bare `pkg/path`.
  * 2. Compile with tsc to ESM JavaScript and `.d.ts` in `npm/esm`
  *    (relative `.ts` imports become `.js`).
@@ -55,7 +55,7 @@ function stageSources(): Map<string, string> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const used = new Map<string, string>();
-  const files = ["mod.ts", ...walk(join(root, "src")), ...walk(join(root, "tests"))]
+  const files = ["mod.ts", ...["src", "tests", "examples"].flatMap((dir) => walk(join(root, dir)))]
     .map((file) => (file.startsWith(root) ? file : join(root, file)));
   for (const file of files) {
     const target = join(stage, relative(root, file));
@@ -93,7 +93,7 @@ function stageSources(): Map<string, string> {
         rootDir: ".",
         outDir: esm,
       },
-      include: ["mod.ts", "src", "tests"],
+      include: ["mod.ts", "src", "tests", "examples"],
     }),
   );
   return used;
@@ -147,19 +147,24 @@ export function runNodeTests(extraArgs: string[] = []): number {
   const tests = walk(join(esm, "tests")).filter((file) => file.endsWith("_test.js")).sort();
   const result = spawnSync(
     "node",
-    ["--test", "--test-concurrency=1", "--test-reporter=spec", ...extraArgs, ...tests],
+    ["--test", "--test-concurrency=1", ...(extraArgs.length > 0 ? extraArgs : ["--test-reporter=spec"]), ...tests],
     { stdio: "inherit", cwd: root },
   );
   return result.status ?? 1;
 }
 
 if (import.meta.main ?? true) {
-  const used = stageSources();
-  compile();
-  writePackage(used);
-  console.log(`build_npm: emitted ${relative(root, out)}/ (connect-valkey@${denoJson.version})`);
-  if (!process.argv.includes("--skip-tests")) {
-    const code = runNodeTests();
-    process.exit(code);
+  const args = process.argv.slice(2);
+  // --only-tests: run the Node suite on an existing build; other --test-* flags go to node --test.
+  if (!args.includes("--only-tests")) {
+    const used = stageSources();
+    compile();
+    writePackage(used);
+    console.log(`build_npm: emitted ${relative(root, out)}/ (connect-valkey@${denoJson.version})`);
+  }
+  if (!args.includes("--skip-tests")) {
+    const reporters = args.filter((arg) => arg.startsWith("--test-"));
+    if (reporters.length > 0) reporters.push("--test-reporter=spec", "--test-reporter-destination=stdout");
+    process.exit(runNodeTests(reporters));
   }
 }

@@ -7,14 +7,12 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import express from "express";
-// @ts-types="npm:@types/express@^5"
-import express4 from "express4";
 import { ValkeyStore } from "../mod.ts";
 import { createConnectServer } from "../examples/connect_app.ts";
 import { createExpressApp } from "../examples/express_app.ts";
 import { createFastifyApp } from "../examples/fastify_app.ts";
 import { type AnyClient, clusterClient, standaloneClient } from "./helpers/clients.ts";
+import { express4 } from "./helpers/express4.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
 import { startCluster, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 
@@ -71,7 +69,7 @@ for (const kind of ["standalone", "cluster"] as const) {
 
     it("an Express 4 app keeps the session across requests and ends it at logout", async () => {
       const store = new ValkeyStore({ client: env.client, prefix: `e4-${kind}:` });
-      const server = await listen(createServer(createExpressApp(store, express4 as unknown as typeof express)));
+      const server = await listen(createServer(createExpressApp(store, express4)));
       try {
         await loginCountLogout(server.url, env, store);
       } finally {
