@@ -1,0 +1,81 @@
+/**
+ * Failover: a primary is SIGKILLed while requests keep coming. Sessions on
+ * the other shards keep working throughout; errors for the dead shard come
+ * back fast and never crash; once the replica is promoted, the same store
+ * and client serve that shard again, with the sessions it had replicated.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { GlideClusterClient } from "@valkey/valkey-glide";
+import { ValkeyStore } from "../mod.ts";
+import { hashSlot } from "../src/keys.ts";
+import { clusterClient } from "./helpers/clients.ts";
+import { sessionWith } from "./helpers/contract_context.ts";
+import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";
+import { cli, sleep, startCluster, stopProcess, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+
+describe("a cluster losing a primary", () => {
+  let cluster: ValkeyDeployment;
+  let client: GlideClusterClient;
+  before(async () => {
+    cluster = await startCluster(1);
+    client = await clusterClient(cluster);
+  });
+  after(async () => {
+    client?.close();
+    await cluster?.stop();
+  });
+
+  it("other shards keep serving, the dead shard fails fast, and the promoted replica serves it again", async () => {
+    const store = new ValkeyStore({ client, prefix: "fo:" });
+    const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
+    await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
+    const primaries = await readPrimaries(cluster.nodes);
+    // Make sure every write reached the replicas before the kill.
+    for (const primary of primaries) await cli(primary.port, "wait", "1", "2000");
+    const victim = primaries[0]!;
+    const shardOf = (sid: string) => ownerOf(primaries, hashSlot(store.prefix + sid))!.id;
+    const onVictim = sids.filter((sid) => shardOf(sid) === victim.id);
+    const elsewhere = sids.filter((sid) => shardOf(sid) !== victim.id);
+    assert.ok(onVictim.length > 50 && elsewhere.length > 100);
+
+    const results = { otherOk: 0, otherFailed: 0, victimOk: 0, victimFailed: 0, slowestFailureMs: 0 };
+    const node = cluster.nodes.find((n) => n.port === victim.port)!;
+    await stopProcess(node, "SIGKILL");
+    const killedAt = Date.now();
+
+    // Keep requests coming until the shard is served again (bounded: 30 s).
+    let recoveredAfter = -1;
+    for (let round = 0; Date.now() - killedAt < 30_000; round++) {
+      const sample = [...elsewhere.slice(round % 50, (round % 50) + 10), ...onVictim.slice(round % 40, (round % 40) + 5)];
+      await Promise.all(sample.map(async (sid) => {
+        const started = Date.now();
+        const mine = shardOf(sid) === victim.id;
+        try {
+          const session = await store.get(sid);
+          assert.equal(session?.sid, sid);
+          await store.touch(sid, sessionWith({ sid }));
+          if (mine) results.victimOk++;
+          else results.otherOk++;
+        } catch (error) {
+          if (mine) results.victimFailed++;
+          else results.otherFailed++;
+          results.slowestFailureMs = Math.max(results.slowestFailureMs, Date.now() - started);
+          if (!mine) console.log(`a request on a healthy shard failed: ${String(error)}`);
+        }
+      }));
+      if (results.victimOk > 0 && recoveredAfter < 0) recoveredAfter = Date.now() - killedAt;
+      if (recoveredAfter >= 0 && Date.now() - killedAt > recoveredAfter + 1_000) break;
+      await sleep(20);
+    }
+    console.log(`failover: ${JSON.stringify(results)}, shard served again after ${recoveredAfter} ms`);
+    assert.equal(results.otherFailed, 0, "requests on healthy shards failed");
+    assert.ok(results.victimFailed > 0, "the dead shard never failed: the test did not test anything");
+    assert.ok(results.slowestFailureMs < 2_000, `a failure took ${results.slowestFailureMs} ms`);
+    assert.ok(recoveredAfter > 0, "the promoted replica never served the shard");
+
+    // Every session written before the kill is still there, on the same store and client.
+    for (const sid of onVictim) assert.equal((await store.get(sid))?.sid, sid, sid);
+    assert.equal(await store.length(), sids.length);
+  });
+});
