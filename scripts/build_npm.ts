@@ -3,7 +3,7 @@
  * do, with the TypeScript compiler from npm), then runs the test suite
  * under Node against the emitted package.
  *
- * 1. Stage `mod.ts`, `src/`, `tests/` and `examples/` in `npm/.stage`, rewriting
+ * 1. Stage `mod.ts`, `src/`, `tests/`, `examples/` and `bench/` in `npm/.stage`, rewriting
  *    `npm:pkg@range/path` specifiers to bare `pkg/path`.
  * 2. Compile with tsc to ESM JavaScript and `.d.ts` in `npm/esm`
  *    (relative `.ts` imports become `.js`).
@@ -55,7 +55,7 @@ function stageSources(): Map<string, string> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const used = new Map<string, string>();
-  const files = ["mod.ts", ...["src", "tests", "examples"].flatMap((dir) => walk(join(root, dir)))]
+  const files = ["mod.ts", ...["src", "tests", "examples", "bench"].flatMap((dir) => walk(join(root, dir)))]
     .map((file) => (file.startsWith(root) ? file : join(root, file)));
   for (const file of files) {
     const target = join(stage, relative(root, file));
@@ -93,7 +93,7 @@ function stageSources(): Map<string, string> {
         rootDir: ".",
         outDir: esm,
       },
-      include: ["mod.ts", "src", "tests", "examples"],
+      include: ["mod.ts", "src", "tests", "examples", "bench"],
     }),
   );
   return used;

@@ -1,18 +1,14 @@
 /**
- * The Valkey commands behind each store call. Each call is one command (a
- * plain command or a small Lua script), so each is one entry of a pipeline
- * and atomic on its own, in standalone and in cluster (every key a script
- * touches lives in the same slot: see `destroyedMarkerKey`).
+ * The Valkey commands behind each store call: plain commands where they
+ * suffice, a small Lua script where a call must be atomic (a write that
+ * must not undo a logout). Every key a script touches lives in the same
+ * cluster slot: see `destroyedMarkerKey`.
  *
  * @module
  */
 
 /** How long the "destroyed" marker of a logout blocks late writes: 10 minutes. */
 export const DESTROYED_MARKER_TTL_MS = 600_000;
-
-// Returns the value and its PTTL in one round trip; get() uses the PTTL to
-// report the refreshed cookie.expires after a touch.
-const GET_SCRIPT = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
 
 // Refuses to write a session whose logout marker exists (returns 0).
 const SET_SCRIPT = `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
@@ -30,9 +26,13 @@ if left < 0 then return 0 end
 if tonumber(ARGV[1]) - left < tonumber(ARGV[2]) then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
 
-/** Reads `[value | null, pttl]`. */
-export function getCommand(key: string): string[] {
-  return ["EVAL", GET_SCRIPT, "1", key];
+/**
+ * Reads a session: its value, and its PTTL so `get()` can report the
+ * refreshed `cookie.expires` after a touch. Two plain commands, sent
+ * together in one pipeline: measured faster than one Lua script doing both.
+ */
+export function readCommands(key: string): [string[], string[]] {
+  return [["GET", key], ["PTTL", key]];
 }
 
 /** Writes `value` unless the session was destroyed; `ttlMs` undefined means no expiry. */

@@ -24,7 +24,7 @@ import {
   type SessionInput,
   type ValkeyStoreOptions,
 } from "./options.ts";
-import { deleteCommand, destroyCommand, getCommand, setCommand, touchCommand } from "./scripts.ts";
+import { deleteCommand, destroyCommand, readCommands, setCommand, touchCommand } from "./scripts.ts";
 import { corrupt, decodeSession, encodeSession } from "./serializer.ts";
 import { applyKeyExpiry, sessionTtlMs } from "./ttl.ts";
 
@@ -96,14 +96,23 @@ export class ValkeyStore extends EventEmitter {
     return settle(this.#get(sid), callback);
   }
 
-  async #get(sid: string, operation = "get"): Promise<SessionData | null> {
+  async #get(sid: string): Promise<SessionData | null> {
     const pending = expressSessionPending();
-    const reply = await this.#send(getCommand(sessionKey(this.prefix, sid)), operation, sid);
+    const session = await this.#read(sessionKey(this.prefix, sid), "get", sid);
     if (pending !== undefined) await pending;
-    const [text, pttl] = reply as [string | null, number];
+    return session;
+  }
+
+  /** Reads and parses one session; `null` when the key does not exist. */
+  async #read(key: string, operation: string, sid: string): Promise<SessionData | null> {
+    const [get, pttl] = readCommands(key);
+    const [text, ttl] = await Promise.all([
+      this.#send(get, operation, sid),
+      this.#send(pttl, operation, sid),
+    ]);
     if (text === null) return null;
     const session = await decodeSession(this.#options.serializer, text, operation, sid);
-    applyKeyExpiry(session, Number(pttl));
+    applyKeyExpiry(session, Number(ttl));
     return session;
   }
 
@@ -271,16 +280,12 @@ export class ValkeyStore extends EventEmitter {
   async *#sessionPages(operation: string): AsyncGenerator<SessionWithId[]> {
     const cut = this.prefix.length;
     for await (const keys of this.#keyPages(operation)) {
-      const replies = await Promise.all(keys.map((key) => this.#send(getCommand(key), operation, key.slice(cut))));
+      const sessions = await Promise.all(keys.map((key) => this.#read(key, operation, key.slice(cut))));
       const page: SessionWithId[] = [];
-      for (let i = 0; i < keys.length; i++) {
-        const [text, pttl] = replies[i] as [string | null, number];
-        if (text === null) continue; // expired since the scan found it
-        const id = keys[i]!.slice(cut);
-        const session = await decodeSession(this.#options.serializer, text, operation, id);
-        applyKeyExpiry(session, Number(pttl));
-        page.push(Object.assign(session, { id }));
-      }
+      sessions.forEach((session, i) => {
+        // null: expired since the scan found it.
+        if (session !== null) page.push(Object.assign(session, { id: keys[i]!.slice(cut) }));
+      });
       if (page.length > 0) yield page;
     }
   }
