@@ -112,5 +112,5 @@ for (const key of Object.keys(results[names[0]!]!)) {
 }
 console.log(lines.join("\n"));
 mkdirSync("bench/results", { recursive: true });
-writeFileSync(`bench/results/store_ops_${label}.json`, JSON.stringify({ label, runs, seconds, results }, null, 2));
+writeFileSync(`bench/results/store_ops_${label.split(" ")[0]!.toLowerCase()}.json`, JSON.stringify({ label, runs, seconds, results }, null, 2));
 process.exit(0);
