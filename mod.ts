@@ -1,6 +1,6 @@
 /**
- * A Valkey session store for express-session (Express 4 and 5, connect) and
- * @fastify/session, built on the official Valkey client
+ * A Valkey session store for express-session (Express 4 and 5, connect) and for
+ * the `@fastify/session` plugin, built on the official Valkey client
  * `@valkey/valkey-glide`. Works with a standalone `GlideClient` and with a
  * `GlideClusterClient`, under Node, Deno and Bun.
  *
@@ -32,8 +32,13 @@
  *
  * @module
  */
-export { ValkeyStore, type SessionWithId } from "./src/store.ts";
+export { type SessionWithId, ValkeyStore } from "./src/store.ts";
 export type { SessionData, SessionInput, TtlOption, ValkeyStoreOptions } from "./src/options.ts";
 export type { Serializer } from "./src/serializer.ts";
 export { ValkeyStoreError, type ValkeyStoreErrorCode } from "./src/errors.ts";
 export type { Callback } from "./src/callback.ts";
+export {
+  type HonoSessionStorage,
+  honoSessionStorage,
+  type HonoSessionStorageOptions,
+} from "./src/hono_storage.ts";

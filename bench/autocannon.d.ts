@@ -4,13 +4,22 @@ declare module "autocannon" {
     url: string;
     connections: number;
     duration: number;
-    requests: Array<{ method: string; path: string; setupRequest?: (request: { headers?: Record<string, string> }) => unknown }>;
+    requests: Array<
+      {
+        method: string;
+        path: string;
+        setupRequest?: (request: { headers?: Record<string, string> }) => unknown;
+      }
+    >;
   }
   interface Result {
     requests: { average: number };
     errors: number;
     non2xx: number;
   }
-  function autocannon(options: Options, callback: (error: unknown, result: Result) => void): unknown;
+  function autocannon(
+    options: Options,
+    callback: (error: unknown, result: Result) => void,
+  ): unknown;
   export default autocannon;
 }

@@ -15,7 +15,10 @@ import autocannon from "autocannon";
 import { startStandalone } from "../tests/helpers/valkey_servers.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
+const flag = (
+  name: string,
+  fallback: string,
+) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const seconds = Number(flag("--seconds", "5"));
 const runs = Number(flag("--runs", "3"));
 const POOL = 200;
@@ -24,7 +27,9 @@ const ROUTES = ["/read", "/write"] as const;
 
 async function startServer(kind: string, valkeyPort: number) {
   const script = fileURLToPath(new URL("./e2e_server.js", import.meta.url));
-  const child = spawn(process.execPath, [script, kind, String(valkeyPort)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [script, kind, String(valkeyPort)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on("data", (chunk: Buffer) => {
       const match = /listening (\d+)/.exec(String(chunk));
@@ -44,25 +49,40 @@ async function cookiePool(port: number): Promise<string[]> {
   return cookies;
 }
 
-function load(port: number, path: string, cookies: string[], duration: number): Promise<{ rps: number; errors: number; non2xx: number }> {
+function load(
+  port: number,
+  path: string,
+  cookies: string[],
+  duration: number,
+): Promise<{ rps: number; errors: number; non2xx: number }> {
   let next = 0;
   return new Promise((resolve, reject) => {
-    autocannon({
-      url: `http://127.0.0.1:${port}`,
-      connections: 50,
-      duration,
-      requests: [{
-        method: "GET",
-        path,
-        setupRequest: (request: { headers?: Record<string, string> }) => {
-          request.headers = { ...request.headers, cookie: cookies[next++ % cookies.length]! };
-          return request;
-        },
-      }],
-    }, (error: unknown, result: { requests: { average: number }; errors: number; non2xx: number }) => {
-      if (error) reject(error);
-      else resolve({ rps: result.requests.average, errors: result.errors, non2xx: result.non2xx });
-    });
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: 50,
+        duration,
+        requests: [{
+          method: "GET",
+          path,
+          setupRequest: (request: { headers?: Record<string, string> }) => {
+            request.headers = { ...request.headers, cookie: cookies[next++ % cookies.length]! };
+            return request;
+          },
+        }],
+      },
+      (
+        error: unknown,
+        result: { requests: { average: number }; errors: number; non2xx: number },
+      ) => {
+        if (error) reject(error);
+        else {resolve({
+            rps: result.requests.average,
+            errors: result.errors,
+            non2xx: result.non2xx,
+          });}
+      },
+    );
   });
 }
 
@@ -75,13 +95,17 @@ try {
     servers.push({ kind, ...server, cookies: await cookiePool(server.port) });
   }
   // Warm up every server, then interleave the runs so machine noise hits each store alike.
-  for (const server of servers) for (const route of ROUTES) await load(server.port, route, server.cookies, 1);
+  for (const server of servers) {
+    for (const route of ROUTES) await load(server.port, route, server.cookies, 1);
+  }
   const samples = new Map<string, number[]>();
   for (let r = 0; r < runs; r++) {
     for (const route of ROUTES) {
       for (const server of servers) {
         const { rps, errors, non2xx } = await load(server.port, route, server.cookies, seconds);
-        if (errors > 0 || non2xx > 0) throw new Error(`${server.kind} ${route}: ${errors} errors, ${non2xx} non-2xx`);
+        if (errors > 0 || non2xx > 0) {
+          throw new Error(`${server.kind} ${route}: ${errors} errors, ${non2xx} non-2xx`);
+        }
         const key = `${server.kind} ${route}`;
         samples.set(key, [...(samples.get(key) ?? []), rps]);
       }
@@ -99,12 +123,25 @@ try {
   await valkey.stop();
 }
 
-const lines = [`end-to-end Express 5 requests/s, 50 connections, ${POOL} sessions (median of ${runs} runs of ${seconds} s)`, ""];
-lines.push("| route | this store | connect-redis | MemoryStore | this/connect-redis | this/MemoryStore |");
+const lines = [
+  `end-to-end Express 5 requests/s, 50 connections, ${POOL} sessions (median of ${runs} runs of ${seconds} s)`,
+  "",
+];
+lines.push(
+  "| route | this store | connect-redis | MemoryStore | this/connect-redis | this/MemoryStore |",
+);
 lines.push("|---|---:|---:|---:|---:|---:|");
 for (const route of ROUTES) {
-  const [mine, redis, memory] = STORES.map((kind) => results[kind]![route]!) as [number, number, number];
-  lines.push(`| ${route} | ${mine} | ${redis} | ${memory} | ${(mine / redis).toFixed(2)}× | ${(mine / memory).toFixed(2)}× |`);
+  const [mine, redis, memory] = STORES.map((kind) => results[kind]![route]!) as [
+    number,
+    number,
+    number,
+  ];
+  lines.push(
+    `| ${route} | ${mine} | ${redis} | ${memory} | ${(mine / redis).toFixed(2)}× | ${
+      (mine / memory).toFixed(2)
+    }× |`,
+  );
 }
 console.log(lines.join("\n"));
 mkdirSync("bench/results", { recursive: true });

@@ -18,7 +18,9 @@ const [kind, valkeyPort] = process.argv.slice(2) as [string, string];
 async function makeStore(): Promise<session.Store | undefined> {
   if (kind === "memory") return undefined;
   if (kind === "this") {
-    const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: Number(valkeyPort) }] });
+    const client = await GlideClient.createClient({
+      addresses: [{ host: "127.0.0.1", port: Number(valkeyPort) }],
+    });
     return new ValkeyStore({ client, prefix: "e2e:" });
   }
   const { createClient } = await import("redis");
@@ -39,7 +41,10 @@ app.use(session({
 app.post("/login", (req, res) => {
   (req.session as unknown as Record<string, unknown>).user = "bench";
   (req.session as unknown as Record<string, unknown>).views = 0;
-  (req.session as unknown as Record<string, unknown>).profile = { bio: "b".repeat(600), tags: ["a", "b", "c"] };
+  (req.session as unknown as Record<string, unknown>).profile = {
+    bio: "b".repeat(600),
+    tags: ["a", "b", "c"],
+  };
   res.json({ ok: true });
 });
 // Read-only: the session is loaded and touched, not rewritten.

@@ -25,7 +25,7 @@ export async function thisStore(port: number): Promise<Subject> {
     set: (sid, session) => store.set(sid, session),
     get: (sid) => store.get(sid),
     touch: (sid, session) => store.touch(sid, session),
-    close: async () => client.close(),
+    close: () => Promise.resolve(client.close()),
   };
 }
 
@@ -34,13 +34,15 @@ export async function rawGlide(port: number): Promise<Subject> {
   return {
     name: "raw GLIDE",
     set: (sid, session) =>
-      client.set("bench:" + sid, JSON.stringify(session), { expiry: { type: TimeUnit.Seconds, count: TTL_SECONDS } }),
+      client.set("bench:" + sid, JSON.stringify(session), {
+        expiry: { type: TimeUnit.Seconds, count: TTL_SECONDS },
+      }),
     get: async (sid) => {
       const text = await client.get("bench:" + sid);
       return text === null ? null : JSON.parse(String(text));
     },
     touch: (sid) => client.expire("bench:" + sid, TTL_SECONDS),
-    close: async () => client.close(),
+    close: () => Promise.resolve(client.close()),
   };
 }
 
@@ -59,7 +61,7 @@ export async function connectValkey101(port: number): Promise<Subject> {
     set: (sid, session) => store.set(sid, session),
     get: (sid) => store.get(sid),
     touch: (sid, session) => store.touch(sid, session),
-    close: async () => client.close(),
+    close: () => Promise.resolve(client.close()),
   };
 }
 

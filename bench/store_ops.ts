@@ -27,10 +27,19 @@ const POOL = 10_000;
 /** A realistic ~1 KB session. */
 function session(n: number): Record<string, unknown> {
   return {
-    cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000).toISOString(), httpOnly: true, path: "/", secure: false },
+    cookie: {
+      originalMaxAge: 86_400_000,
+      expires: new Date(Date.now() + 86_400_000).toISOString(),
+      httpOnly: true,
+      path: "/",
+      secure: false,
+    },
     user: { id: n, name: `user-${n}`, email: `user${n}@example.com`, roles: ["reader", "writer"] },
     csrf: "c".repeat(64),
-    cart: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${n}-${i}`, qty: i + 1, price: 9.99 + i })),
+    cart: Array.from(
+      { length: 8 },
+      (_, i) => ({ sku: `SKU-${n}-${i}`, qty: i + 1, price: 9.99 + i }),
+    ),
     prefs: { theme: "dark", lang: "en-GB", tz: "Europe/Paris" },
     flash: "x".repeat(300),
   };
@@ -80,7 +89,9 @@ const results: Record<string, Record<string, number>> = {};
 try {
   const seed = await thisStore(port);
   for (let i = 0; i < POOL; i += 1000) {
-    await Promise.all(Array.from({ length: 1000 }, (_, n) => seed.set(`s${i + n}`, session(i + n))));
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, n) => seed.set(`s${i + n}`, session(i + n))),
+    );
   }
   await seed.close();
   for (const make of makers) {
@@ -101,9 +112,20 @@ try {
 }
 
 const names = Object.keys(results);
-const lines = [`store ops/s on ${label} (median of ${runs} runs of ${seconds} s, ~1 KB sessions)`, ""];
-lines.push(`| op@callers | ${names.join(" | ")} |${names.length > 1 ? ` this/${names.slice(1).map((n) => n.split(" ")[0]).join(" | this/")} |` : ""}`);
-lines.push(`|---|${names.map(() => "---:").join("|")}|${names.length > 1 ? names.slice(1).map(() => "---:").join("|") + "|" : ""}`);
+const lines = [
+  `store ops/s on ${label} (median of ${runs} runs of ${seconds} s, ~1 KB sessions)`,
+  "",
+];
+lines.push(
+  `| op@callers | ${names.join(" | ")} |${
+    names.length > 1 ? ` this/${names.slice(1).map((n) => n.split(" ")[0]).join(" | this/")} |` : ""
+  }`,
+);
+lines.push(
+  `|---|${names.map(() => "---:").join("|")}|${
+    names.length > 1 ? names.slice(1).map(() => "---:").join("|") + "|" : ""
+  }`,
+);
 for (const key of Object.keys(results[names[0]!]!)) {
   const mine = results[names[0]!]![key]!;
   const cells = names.map((name) => String(results[name]![key]));
@@ -112,5 +134,8 @@ for (const key of Object.keys(results[names[0]!]!)) {
 }
 console.log(lines.join("\n"));
 mkdirSync("bench/results", { recursive: true });
-writeFileSync(`bench/results/store_ops_${label.split(" ")[0]!.toLowerCase()}.json`, JSON.stringify({ label, runs, seconds, results }, null, 2));
+writeFileSync(
+  `bench/results/store_ops_${label.split(" ")[0]!.toLowerCase()}.json`,
+  JSON.stringify({ label, runs, seconds, results }, null, 2),
+);
 process.exit(0);

@@ -15,7 +15,14 @@ type Request = IncomingMessage & { session: session.Session & { views?: number }
 export function createConnectServer(store: ValkeyStore): Server {
   const app = connect();
   // express-session's types name Express' request; connect passes plain Node requests.
-  app.use(session({ store, secret: "example secret", resave: false, saveUninitialized: false }) as connect.NextHandleFunction);
+  app.use(
+    session({
+      store,
+      secret: "example secret",
+      resave: false,
+      saveUninitialized: false,
+    }) as connect.NextHandleFunction,
+  );
   app.use((req: IncomingMessage, res: ServerResponse) => {
     const request = req as Request;
     request.session.views = (request.session.views ?? 0) + 1;
@@ -27,5 +34,8 @@ export function createConnectServer(store: ValkeyStore): Server {
 
 if (import.meta.main) {
   const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: 6379 }] });
-  createConnectServer(new ValkeyStore({ client })).listen(3000, () => console.log("http://127.0.0.1:3000"));
+  createConnectServer(new ValkeyStore({ client })).listen(
+    3000,
+    () => console.log("http://127.0.0.1:3000"),
+  );
 }

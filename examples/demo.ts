@@ -31,11 +31,23 @@ function page(body: string): string {
 export function createDemoServer(store: ValkeyStore): Server {
   const app = express();
   app.use(express.urlencoded({ extended: false }));
-  app.use(session({ store, secret: "demo secret", resave: false, saveUninitialized: false, cookie: { maxAge: 3_600_000 } }));
+  app.use(
+    session({
+      store,
+      secret: "demo secret",
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: 3_600_000 },
+    }),
+  );
   app.get("/", (req, res) => {
     if (!req.session.user) {
-      res.send(page(`<form method="post" action="/login"><label>Name <input name="user" id="user" value="ada"></label>
-<button id="login">Log in</button></form>`));
+      res.send(
+        page(
+          `<form method="post" action="/login"><label>Name <input name="user" id="user" value="ada"></label>
+<button id="login">Log in</button></form>`,
+        ),
+      );
       return;
     }
     req.session.views = (req.session.views ?? 0) + 1;
@@ -66,9 +78,13 @@ function flag(name: string, fallback: number): number {
 if (import.meta.main) {
   const valkeyPort = flag("--valkey-port", 6379);
   const port = flag("--port", 3000);
-  const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: valkeyPort }] });
+  const client = await GlideClient.createClient({
+    addresses: [{ host: "127.0.0.1", port: valkeyPort }],
+  });
   const server = createDemoServer(new ValkeyStore({ client, prefix: "demo:" }));
   server.listen(port, "127.0.0.1", () => {
-    console.log(`connect-valkey demo: open http://127.0.0.1:${port}/ (sessions in Valkey on 127.0.0.1:${valkeyPort}, keys "demo:*")`);
+    console.log(
+      `connect-valkey demo: open http://127.0.0.1:${port}/ (sessions in Valkey on 127.0.0.1:${valkeyPort}, keys "demo:*")`,
+    );
   });
 }

@@ -16,10 +16,21 @@ declare module "express-session" {
 }
 
 /** Builds the app on any Express (`express` for 5, `express4` for 4). */
-export function createExpressApp(store: ValkeyStore, createExpress: () => Express = express): Express {
+export function createExpressApp(
+  store: ValkeyStore,
+  createExpress: () => Express = express,
+): Express {
   const app = createExpress();
   app.use(express.urlencoded({ extended: false }));
-  app.use(session({ store, secret: "example secret", resave: false, saveUninitialized: false, cookie: { maxAge: 3_600_000 } }));
+  app.use(
+    session({
+      store,
+      secret: "example secret",
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: 3_600_000 },
+    }),
+  );
   app.post("/login", (req, res, next) => {
     req.session.regenerate((error) => {
       if (error) return next(error);

@@ -25,12 +25,12 @@ export async function createFastifyApp(store: ValkeyStore): Promise<FastifyInsta
     request.session.set("views" as never, 0 as never);
     return { user: "ada", id: request.session.sessionId };
   });
-  app.get("/count", async (request, reply) => {
+  app.get("/count", (request, reply) => {
     const user = request.session.get("user" as never);
     if (!user) return reply.code(401).send({ error: "not logged in" });
     const views = Number(request.session.get("views" as never) ?? 0) + 1;
     request.session.set("views" as never, views as never);
-    return { user, views, id: request.session.sessionId };
+    return reply.send({ user, views, id: request.session.sessionId });
   });
   app.post("/logout", async (request) => {
     await request.session.destroy();

@@ -16,7 +16,16 @@
  * Usage: deno task build:npm [--skip-tests]
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,16 +64,21 @@ function stageSources(): Map<string, string> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const used = new Map<string, string>();
-  const files = ["mod.ts", ...["src", "tests", "examples", "bench"].flatMap((dir) => walk(join(root, dir)))]
+  const files = [
+    "mod.ts",
+    ...["src", "tests", "examples", "bench"].flatMap((dir) => walk(join(root, dir))),
+  ]
     .map((file) => (file.startsWith(root) ? file : join(root, file)));
   for (const file of files) {
     const target = join(stage, relative(root, file));
     mkdirSync(dirname(target), { recursive: true });
     let text = readFileSync(file, "utf8");
     if (file.endsWith(".ts")) {
+      // Only the library's own imports become package dependencies.
+      const library = file === join(root, "mod.ts") || file.startsWith(join(root, "src"));
       text = text.replace(/(["'])npm:([^"']+)\1/g, (_match, quote: string, spec: string) => {
         const { name, range, sub } = parseNpmSpecifier(`npm:${spec}`);
-        used.set(name, range);
+        if (library) used.set(name, range);
         return `${quote}${name}${sub}${quote}`;
       });
     }
@@ -101,7 +115,10 @@ function stageSources(): Map<string, string> {
 
 function compile(): void {
   const tsc = join(root, "node_modules/typescript/bin/tsc");
-  const result = spawnSync("node", [tsc, "-p", join(stage, "tsconfig.json")], { stdio: "inherit", cwd: stage });
+  const result = spawnSync("node", [tsc, "-p", join(stage, "tsconfig.json")], {
+    stdio: "inherit",
+    cwd: stage,
+  });
   if (result.status !== 0) throw new Error("tsc failed");
   // tsc keeps `.ts` in declaration imports; consumers' compilers need `.js`.
   for (const file of walk(esm).filter((f) => f.endsWith(".d.ts"))) {
@@ -122,19 +139,34 @@ function writePackage(used: Map<string, string>): void {
   const manifest = {
     name: "connect-valkey",
     version: denoJson.version,
-    description: "Valkey session store for express-session, connect and @fastify/session, built on @valkey/valkey-glide; standalone and cluster",
+    description:
+      "Valkey session store for express-session, connect and @fastify/session, built on @valkey/valkey-glide; standalone and cluster",
     license: denoJson.license,
     type: "module",
     engines: devPackage.engines,
     main: "./esm/mod.js",
     types: "./esm/mod.d.ts",
-    exports: { ".": { types: "./esm/mod.d.ts", default: "./esm/mod.js" }, "./package.json": "./package.json" },
+    exports: {
+      ".": { types: "./esm/mod.d.ts", default: "./esm/mod.js" },
+      "./package.json": "./package.json",
+    },
     files: ["esm/mod.js", "esm/mod.d.ts", "esm/src/", "README.md", "LICENSE", "CHANGELOG.md"],
     sideEffects: false,
-    keywords: ["valkey", "session", "express-session", "connect", "fastify", "glide", "redis", "cluster"],
+    keywords: [
+      "valkey",
+      "session",
+      "express-session",
+      "connect",
+      "fastify",
+      "glide",
+      "redis",
+      "cluster",
+    ],
     dependencies,
     peerDependencies,
-    peerDependenciesMeta: Object.fromEntries([...Object.keys(peerDependencies)].map((name) => [name, { optional: true }])),
+    peerDependenciesMeta: Object.fromEntries(
+      [...Object.keys(peerDependencies)].map((name) => [name, { optional: true }]),
+    ),
   };
   writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   for (const file of ["README.md", "LICENSE", "CHANGELOG.md"]) {
@@ -147,7 +179,12 @@ export function runNodeTests(extraArgs: string[] = []): number {
   const tests = walk(join(esm, "tests")).filter((file) => file.endsWith("_test.js")).sort();
   const result = spawnSync(
     "node",
-    ["--test", "--test-concurrency=1", ...(extraArgs.length > 0 ? extraArgs : ["--test-reporter=spec"]), ...tests],
+    [
+      "--test",
+      "--test-concurrency=1",
+      ...(extraArgs.length > 0 ? extraArgs : ["--test-reporter=spec"]),
+      ...tests,
+    ],
     { stdio: "inherit", cwd: root },
   );
   return result.status ?? 1;
@@ -164,7 +201,9 @@ if (import.meta.main ?? true) {
   }
   if (!args.includes("--skip-tests")) {
     const reporters = args.filter((arg) => arg.startsWith("--test-"));
-    if (reporters.length > 0) reporters.push("--test-reporter=spec", "--test-reporter-destination=stdout");
+    if (reporters.length > 0) {
+      reporters.push("--test-reporter=spec", "--test-reporter-destination=stdout");
+    }
     process.exit(runNodeTests(reporters));
   }
 }

@@ -1,11 +1,24 @@
 /**
  * Node-style callbacks on top of promises, for express-session, connect and
- * @fastify/session, which call stores with callbacks.
+ * the `@fastify/session` plugin, which call stores with callbacks.
  *
  * @module
  */
 
-/** A node-style callback: an error first, or `null` and the result. */
+/**
+ * A node-style callback: an error first, or `null` and the result.
+ *
+ * @example Usage
+ * ```ts
+ * import type { Callback } from "@gjuchault/connect-valkey";
+ *
+ * const done: Callback<number> = (error, count) => {
+ *   if (error) console.error(error);
+ *   else console.log(count);
+ * };
+ * done(null, 3);
+ * ```
+ */
 export type Callback<T> = (error: unknown, result?: T) => void;
 
 /**

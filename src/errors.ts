@@ -6,7 +6,20 @@
  * @module
  */
 
-/** Why a store operation failed. */
+/**
+ * Why a store operation failed.
+ *
+ * @example Usage
+ * ```ts
+ * import { ValkeyStoreError, type ValkeyStoreErrorCode } from "@gjuchault/connect-valkey";
+ *
+ * function isRetryable(error: unknown): boolean {
+ *   const retryable: ValkeyStoreErrorCode[] = ["UNREACHABLE", "OVERLOADED"];
+ *   return error instanceof ValkeyStoreError && retryable.includes(error.code);
+ * }
+ * console.log(isRetryable(new ValkeyStoreError("get", "OVERLOADED", "busy"))); // true
+ * ```
+ */
 export type ValkeyStoreErrorCode =
   /** Valkey could not be reached, or did not answer in time. */
   | "UNREACHABLE"

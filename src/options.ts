@@ -10,6 +10,13 @@ import { DEFAULT_SERIALIZER, type Serializer } from "./serializer.ts";
 /**
  * A session as express-session and @fastify/session hand it to a store: any
  * JSON-like data plus an optional `cookie` whose `expires` sets the TTL.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SessionData } from "@gjuchault/connect-valkey";
+ *
+ * const session: SessionData = { cookie: { expires: new Date(Date.now() + 60_000) }, user: "ada" };
+ * ```
  */
 export interface SessionData {
   /** The session cookie; `expires` (a `Date` or an ISO string) wins over the `ttl` option. */
@@ -24,13 +31,38 @@ export interface SessionData {
  * What `set()` and `touch()` accept: any session object. Typed loosely so
  * express-session's and @fastify/session's own session types fit without a
  * cast; the store reads only `cookie.expires`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SessionInput } from "@gjuchault/connect-valkey";
+ *
+ * const input: SessionInput = { cookie: { originalMaxAge: null }, cart: [1, 2] };
+ * ```
  */
 export type SessionInput = SessionData | object;
 
-/** A TTL in seconds, or a function of the session that returns one. */
+/**
+ * A TTL in seconds, or a function of the session that returns one.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TtlOption } from "@gjuchault/connect-valkey";
+ *
+ * const ttl: TtlOption = (session) => (session.remember ? 30 * 86_400 : 3_600);
+ * ```
+ */
 export type TtlOption = number | ((session: SessionData) => number);
 
-/** Options of {@link ValkeyStore}. Only `client` is required. */
+/**
+ * Options of {@link ValkeyStore}. Only `client` is required.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import type { ValkeyStoreOptions } from "@gjuchault/connect-valkey";
+ *
+ * const options: ValkeyStoreOptions = { client, prefix: "myapp:", ttl: 3600, touchAfter: 60 };
+ * ```
+ */
 export interface ValkeyStoreOptions {
   /** A connected `GlideClient` (standalone) or `GlideClusterClient` (cluster). You create and close it. */
   client: GlideClient | GlideClusterClient;
@@ -101,9 +133,7 @@ function fail(
   value: unknown,
 ): never {
   throw new kind(
-    `Cannot create ValkeyStore: "${option}" must be ${expected}, received ${
-      describe(value)
-    }`,
+    `Cannot create ValkeyStore: "${option}" must be ${expected}, received ${describe(value)}`,
   );
 }
 

@@ -24,11 +24,27 @@ import {
   type SessionInput,
   type ValkeyStoreOptions,
 } from "./options.ts";
-import { deleteCommand, destroyCommand, readCommands, setCommand, touchCommand } from "./scripts.ts";
+import {
+  deleteCommand,
+  destroyCommand,
+  readCommands,
+  setCommand,
+  touchCommand,
+} from "./scripts.ts";
 import { corrupt, decodeSession, encodeSession } from "./serializer.ts";
 import { applyKeyExpiry, sessionTtlMs } from "./ttl.ts";
 
-/** A stored session together with its id, as `all()` and `sessionPages()` return it. */
+/**
+ * A stored session together with its id, as `all()` and `sessionPages()` return it.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SessionWithId } from "@gjuchault/connect-valkey";
+ *
+ * const listed: SessionWithId = { id: "abc", cookie: {}, user: "ada" };
+ * console.log(listed.id);
+ * ```
+ */
 export type SessionWithId = SessionData & { id: string };
 
 /**
@@ -91,8 +107,12 @@ export class ValkeyStore extends EventEmitter {
    * @returns The session, or `null`.
    */
   get(sid: string): Promise<SessionData | null>;
+  /** `get()` with a node-style callback; the returned promise never rejects. */
   get(sid: string, callback: Callback<SessionData | null>): Promise<void>;
-  get(sid: string, callback?: Callback<SessionData | null>): Promise<SessionData | null> | Promise<void> {
+  get(
+    sid: string,
+    callback?: Callback<SessionData | null>,
+  ): Promise<SessionData | null> | Promise<void> {
     return settle(this.#get(sid), callback);
   }
 
@@ -126,6 +146,7 @@ export class ValkeyStore extends EventEmitter {
    * @param callback Optional node-style callback.
    */
   set(sid: string, session: SessionInput): Promise<void>;
+  /** `set()` with a node-style callback; the returned promise never rejects. */
   set(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   set(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
     return settle(this.#set(sid, session), callback);
@@ -153,6 +174,7 @@ export class ValkeyStore extends EventEmitter {
    * @param callback Optional node-style callback.
    */
   touch(sid: string, session: SessionInput): Promise<void>;
+  /** `touch()` with a node-style callback; the returned promise never rejects. */
   touch(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   touch(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
     return settle(this.#touch(sid, session), callback);
@@ -162,7 +184,9 @@ export class ValkeyStore extends EventEmitter {
     if (this.#options.disableTouch || this.#options.disableTTL) return;
     const key = sessionKey(this.prefix, sid);
     const ttlMs = sessionTtlMs(this.#options, input as SessionData, "touch", sid) ?? 0;
-    const command = ttlMs <= 0 ? deleteCommand(key) : touchCommand(key, ttlMs, this.#options.touchAfterMs);
+    const command = ttlMs <= 0
+      ? deleteCommand(key)
+      : touchCommand(key, ttlMs, this.#options.touchAfterMs);
     await this.#send(command, "touch", sid);
   }
 
@@ -174,10 +198,13 @@ export class ValkeyStore extends EventEmitter {
    * @param callback Optional node-style callback.
    */
   destroy(sid: string): Promise<void>;
+  /** `destroy()` with a node-style callback; the returned promise never rejects. */
   destroy(sid: string, callback: Callback<void>): Promise<void>;
   destroy(sid: string, callback?: Callback<void>): Promise<void> {
     const key = sessionKey(this.prefix, sid);
-    const work = this.#send(destroyCommand(key, destroyedMarkerKey(key)), "destroy", sid).then(() => {});
+    const work = this.#send(destroyCommand(key, destroyedMarkerKey(key)), "destroy", sid).then(
+      () => {},
+    );
     return settle(work, callback);
   }
 
@@ -187,6 +214,7 @@ export class ValkeyStore extends EventEmitter {
    * @param callback Optional node-style callback.
    */
   clear(): Promise<void>;
+  /** `clear()` with a node-style callback; the returned promise never rejects. */
   clear(callback: Callback<void>): Promise<void>;
   clear(callback?: Callback<void>): Promise<void> {
     return settle(this.#clear(), callback);
@@ -209,6 +237,7 @@ export class ValkeyStore extends EventEmitter {
    * @returns The number of sessions.
    */
   length(): Promise<number>;
+  /** `length()` with a node-style callback; the returned promise never rejects. */
   length(callback: Callback<number>): Promise<void>;
   length(callback?: Callback<number>): Promise<number> | Promise<void> {
     return settle(this.#count(), callback);
@@ -227,6 +256,7 @@ export class ValkeyStore extends EventEmitter {
    * @returns The session ids.
    */
   ids(): Promise<string[]>;
+  /** `ids()` with a node-style callback; the returned promise never rejects. */
   ids(callback: Callback<string[]>): Promise<void>;
   ids(callback?: Callback<string[]>): Promise<string[]> | Promise<void> {
     return settle(this.#ids(), callback);
@@ -249,6 +279,7 @@ export class ValkeyStore extends EventEmitter {
    * @returns The sessions.
    */
   all(): Promise<SessionWithId[]>;
+  /** `all()` with a node-style callback; the returned promise never rejects. */
   all(callback: Callback<SessionWithId[]>): Promise<void>;
   all(callback?: Callback<SessionWithId[]>): Promise<SessionWithId[]> | Promise<void> {
     return settle(this.#all(), callback);
@@ -280,7 +311,9 @@ export class ValkeyStore extends EventEmitter {
   async *#sessionPages(operation: string): AsyncGenerator<SessionWithId[]> {
     const cut = this.prefix.length;
     for await (const keys of this.#keyPages(operation)) {
-      const sessions = await Promise.all(keys.map((key) => this.#read(key, operation, key.slice(cut))));
+      const sessions = await Promise.all(
+        keys.map((key) => this.#read(key, operation, key.slice(cut))),
+      );
       const page: SessionWithId[] = [];
       sessions.forEach((session, i) => {
         // null: expired since the scan found it.
@@ -321,6 +354,7 @@ export class ValkeyStore extends EventEmitter {
   get generate(): ((req: SessionRequest) => void) | undefined {
     return this.#generate;
   }
+  /** Set by express-session; loads express-session on first use. */
   set generate(generate: ((req: SessionRequest) => void) | undefined) {
     this.#generate = generate;
     loadExpressSession();
@@ -351,7 +385,10 @@ export class ValkeyStore extends EventEmitter {
     this.get(sid, (error, data) => {
       if (error) return callback(error);
       if (!data) return callback(null);
-      const req: SessionRequest & { sessionStore: ValkeyStore } = { sessionID: sid, sessionStore: this };
+      const req: SessionRequest & { sessionStore: ValkeyStore } = {
+        sessionID: sid,
+        sessionStore: this,
+      };
       callback(null, this.createSession(req, data));
     });
   }

@@ -26,16 +26,12 @@ export function sessionTtlMs(
   if (options.disableTTL) return undefined;
   const expires = cookieExpiry(session);
   if (expires !== undefined) return expires - now;
-  const seconds = typeof options.ttl === "function"
-    ? options.ttl(session)
-    : options.ttl;
+  const seconds = typeof options.ttl === "function" ? options.ttl(session) : options.ttl;
   if (typeof seconds !== "number" || Number.isNaN(seconds)) {
     throw new ValkeyStoreError(
       operation,
       "INVALID_SESSION",
-      `the ttl function must return a number of seconds, returned ${
-        String(seconds)
-      }`,
+      `the ttl function must return a number of seconds, returned ${String(seconds)}`,
       { sessionId },
     );
   }

@@ -2,15 +2,30 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStoreError } from "../mod.ts";
-import { type ContractContext, makeStore, randomId, raw, sessionWith } from "./helpers/contract_context.ts";
+import {
+  type ContractContext,
+  makeStore,
+  randomId,
+  raw,
+  sessionWith,
+} from "./helpers/contract_context.ts";
 
 export function badInputContract(getContext: () => ContractContext): void {
   describe("bad stored values and unusual input", () => {
     for (
       const [what, write] of [
-        ["text that is not JSON", (ctx: ContractContext, key: string) => raw(ctx, "SET", key, "hello")],
-        ["truncated JSON", (ctx: ContractContext, key: string) => raw(ctx, "SET", key, '{"cookie":{"expires"')],
-        ["JSON that is not an object", (ctx: ContractContext, key: string) => raw(ctx, "SET", key, "[1,2]")],
+        [
+          "text that is not JSON",
+          (ctx: ContractContext, key: string) => raw(ctx, "SET", key, "hello"),
+        ],
+        [
+          "truncated JSON",
+          (ctx: ContractContext, key: string) => raw(ctx, "SET", key, '{"cookie":{"expires"'),
+        ],
+        [
+          "JSON that is not an object",
+          (ctx: ContractContext, key: string) => raw(ctx, "SET", key, "[1,2]"),
+        ],
         ["a hash", (ctx: ContractContext, key: string) => raw(ctx, "HSET", key, "f", "v")],
         ["a list", (ctx: ContractContext, key: string) => raw(ctx, "RPUSH", key, "v")],
       ] as const
@@ -59,13 +74,29 @@ export function badInputContract(getContext: () => ContractContext): void {
     it("session ids with glob characters, spaces, backslashes and unicode stay isolated", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
-      const ids = ["a:b", "*", "a*", "?", "[x]", "[", "]", "back\\slash", "with space", "ünï-🎉", "{tag}x"];
+      const ids = [
+        "a:b",
+        "*",
+        "a*",
+        "?",
+        "[x]",
+        "[",
+        "]",
+        "back\\slash",
+        "with space",
+        "ünï-🎉",
+        "{tag}x",
+      ];
       for (const [n, sid] of ids.entries()) await store.set(sid, sessionWith({ n }));
       for (const [n, sid] of ids.entries()) assert.equal((await store.get(sid))?.n, n, sid);
       assert.deepEqual((await store.ids()).sort(), [...ids].sort());
       await store.destroy("*");
       assert.equal(await store.get("*"), null);
-      assert.equal(await store.length(), ids.length - 1, "destroy('*') removed more than one session");
+      assert.equal(
+        await store.length(),
+        ids.length - 1,
+        "destroy('*') removed more than one session",
+      );
       assert.equal(await raw(ctx, "EXISTS", store.prefix + "a*"), 1);
     });
 
@@ -77,7 +108,12 @@ export function badInputContract(getContext: () => ContractContext): void {
     it("a serializer that throws fails that call and stores nothing", async () => {
       const ctx = getContext();
       const store = makeStore(ctx, {
-        serializer: { parse: JSON.parse, stringify: () => { throw new Error("boom"); } },
+        serializer: {
+          parse: JSON.parse,
+          stringify: () => {
+            throw new Error("boom");
+          },
+        },
       });
       const sid = randomId();
       await assert.rejects(store.set(sid, { a: 1 }), /could not be serialized \(boom\)/);

@@ -36,8 +36,11 @@ describe("bursts", () => {
 
   it("20,000 concurrent mixed calls never surface GLIDE's in-flight limit", async () => {
     const store = new ValkeyStore({ client, prefix: "mixed:" });
-    const calls = Array.from({ length: 20_000 }, (_, n) =>
-      n % 2 === 0 ? store.set(`s${n % 1000}`, sessionWith({ n })) : store.get(`s${n % 1000}`));
+    const calls = Array.from(
+      { length: 20_000 },
+      (_, n) =>
+        n % 2 === 0 ? store.set(`s${n % 1000}`, sessionWith({ n })) : store.get(`s${n % 1000}`),
+    );
     const settled = await Promise.allSettled(calls);
     const failures = settled.filter((s) => s.status === "rejected") as PromiseRejectedResult[];
     assert.deepEqual(failures.map((f) => String(f.reason)).slice(0, 3), []);

@@ -12,7 +12,13 @@ import { hashSlot } from "../src/keys.ts";
 import { clusterClient } from "./helpers/clients.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";
-import { cli, sleep, startCluster, stopProcess, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import {
+  cli,
+  sleep,
+  startCluster,
+  stopProcess,
+  type ValkeyDeployment,
+} from "./helpers/valkey_servers.ts";
 
 describe("a cluster losing a primary", () => {
   let cluster: ValkeyDeployment;
@@ -39,7 +45,13 @@ describe("a cluster losing a primary", () => {
     const elsewhere = sids.filter((sid) => shardOf(sid) !== victim.id);
     assert.ok(onVictim.length > 50 && elsewhere.length > 100);
 
-    const results = { otherOk: 0, otherFailed: 0, victimOk: 0, victimFailed: 0, slowestFailureMs: 0 };
+    const results = {
+      otherOk: 0,
+      otherFailed: 0,
+      victimOk: 0,
+      victimFailed: 0,
+      slowestFailureMs: 0,
+    };
     const node = cluster.nodes.find((n) => n.port === victim.port)!;
     await stopProcess(node, "SIGKILL");
     const killedAt = Date.now();
@@ -47,7 +59,10 @@ describe("a cluster losing a primary", () => {
     // Keep requests coming until the shard is served again (bounded: 30 s).
     let recoveredAfter = -1;
     for (let round = 0; Date.now() - killedAt < 30_000; round++) {
-      const sample = [...elsewhere.slice(round % 50, (round % 50) + 10), ...onVictim.slice(round % 40, (round % 40) + 5)];
+      const sample = [
+        ...elsewhere.slice(round % 50, (round % 50) + 10),
+        ...onVictim.slice(round % 40, (round % 40) + 5),
+      ];
       await Promise.all(sample.map(async (sid) => {
         const started = Date.now();
         const mine = shardOf(sid) === victim.id;
@@ -68,9 +83,14 @@ describe("a cluster losing a primary", () => {
       if (recoveredAfter >= 0 && Date.now() - killedAt > recoveredAfter + 1_000) break;
       await sleep(20);
     }
-    console.log(`failover: ${JSON.stringify(results)}, shard served again after ${recoveredAfter} ms`);
+    console.log(
+      `failover: ${JSON.stringify(results)}, shard served again after ${recoveredAfter} ms`,
+    );
     assert.equal(results.otherFailed, 0, "requests on healthy shards failed");
-    assert.ok(results.victimFailed > 0, "the dead shard never failed: the test did not test anything");
+    assert.ok(
+      results.victimFailed > 0,
+      "the dead shard never failed: the test did not test anything",
+    );
     assert.ok(results.slowestFailureMs < 2_000, `a failure took ${results.slowestFailureMs} ms`);
     assert.ok(recoveredAfter > 0, "the promoted replica never served the shard");
 

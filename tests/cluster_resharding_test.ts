@@ -37,7 +37,9 @@ describe("a cluster resharding while the store scans under traffic", () => {
     const traffic = new ValkeyStore({ client, prefix: "live:" });
     const expected = Array.from({ length: SESSIONS }, (_, n) => `s${n}`);
     for (let i = 0; i < SESSIONS; i += 200) {
-      await Promise.all(expected.slice(i, i + 200).map((sid) => store.set(sid, sessionWith({ sid }))));
+      await Promise.all(
+        expected.slice(i, i + 200).map((sid) => store.set(sid, sessionWith({ sid }))),
+      );
     }
     const stats = { scans: 0, trafficOk: 0, trafficErrors: 0, maxTrafficMs: 0 };
     for (let round = 0; round < ROUNDS; round++) {
@@ -46,9 +48,18 @@ describe("a cluster resharding while the store scans under traffic", () => {
       const to = primaries[(round + 1) % primaries.length]!;
       let resharding = true;
       const reshard = run("valkey-cli", [
-        "--cluster", "reshard", `127.0.0.1:${from.port}`,
-        "--cluster-from", from.id, "--cluster-to", to.id,
-        "--cluster-slots", "600", "--cluster-yes", "--cluster-pipeline", "20",
+        "--cluster",
+        "reshard",
+        `127.0.0.1:${from.port}`,
+        "--cluster-from",
+        from.id,
+        "--cluster-to",
+        to.id,
+        "--cluster-slots",
+        "600",
+        "--cluster-yes",
+        "--cluster-pipeline",
+        "20",
       ]).finally(() => (resharding = false));
 
       // Traffic on the same client: bounded in count and time.
@@ -70,8 +81,16 @@ describe("a cluster resharding while the store scans under traffic", () => {
       do {
         const ids = await store.ids();
         stats.scans++;
-        assert.equal(new Set(ids).size, ids.length, `round ${round}: a scan returned a session twice`);
-        assert.deepEqual([...ids].sort(), [...expected].sort(), `round ${round}: a scan missed sessions`);
+        assert.equal(
+          new Set(ids).size,
+          ids.length,
+          `round ${round}: a scan returned a session twice`,
+        );
+        assert.deepEqual(
+          [...ids].sort(),
+          [...expected].sort(),
+          `round ${round}: a scan missed sessions`,
+        );
       } while (resharding);
       await reshard;
       await trafficLoop;
@@ -84,7 +103,9 @@ describe("a cluster resharding while the store scans under traffic", () => {
     assert.equal(await store.length(), SESSIONS);
     const all = await store.all();
     assert.equal(all.length, SESSIONS);
-    console.log(`resharding: ${ROUNDS} rounds, ${stats.scans} full scans, traffic ${stats.trafficOk} ok / ${stats.trafficErrors} errors, slowest ${stats.maxTrafficMs} ms`);
+    console.log(
+      `resharding: ${ROUNDS} rounds, ${stats.scans} full scans, traffic ${stats.trafficOk} ok / ${stats.trafficErrors} errors, slowest ${stats.maxTrafficMs} ms`,
+    );
     assert.equal(stats.trafficErrors, 0, "requests failed during resharding");
   });
 });

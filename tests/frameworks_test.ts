@@ -93,7 +93,9 @@ for (const kind of ["standalone", "cluster"] as const) {
       const server = await listen(createConnectServer(store));
       try {
         const browser = new CookieClient(server.url);
-        for (let n = 1; n <= 3; n++) assert.deepEqual((await browser.request("GET", "/")).json, { views: n });
+        for (let n = 1; n <= 3; n++) {
+          assert.deepEqual((await browser.request("GET", "/")).json, { views: n });
+        }
         assert.equal(await store.length(), 1);
       } finally {
         await server.close();

@@ -1,7 +1,7 @@
 /** Invalid options throw at construction with a message naming the option and the value. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GlideClient } from "@valkey/valkey-glide";
+import type { GlideClient } from "@valkey/valkey-glide";
 import { ValkeyStore, type ValkeyStoreOptions } from "../mod.ts";
 import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { standaloneClient } from "./helpers/clients.ts";
@@ -18,31 +18,109 @@ describe("options", () => {
     await server?.stop();
   });
 
-  const cases: Array<[string, () => Record<string, unknown>, typeof TypeError | typeof RangeError, string]> = [
-    ["no client", () => ({ client: undefined }), TypeError, '"client" must be a GlideClient or GlideClusterClient, received undefined'],
-    ["a client that is not a GLIDE client", () => ({ client: { get() {} } }), TypeError, '"client" must be a GlideClient or GlideClusterClient, received an object'],
-    ["a negative ttl", () => ({ client, ttl: -1 }), RangeError, '"ttl" must be a positive number of seconds, received -1'],
-    ["a zero ttl", () => ({ client, ttl: 0 }), RangeError, '"ttl" must be a positive number of seconds, received 0'],
-    ["a NaN ttl", () => ({ client, ttl: Number.NaN }), RangeError, '"ttl" must be a positive number of seconds, received NaN'],
-    ["an infinite ttl", () => ({ client, ttl: Infinity }), RangeError, '"ttl" must be a positive number of seconds, received Infinity'],
-    ["a string ttl", () => ({ client, ttl: "60" }), TypeError, '"ttl" must be a number of seconds or a function, received "60"'],
-    ["a non-string prefix", () => ({ client, prefix: 5 }), TypeError, '"prefix" must be a string, received 5'],
-    ["an empty prefix", () => ({ client, prefix: "" }), RangeError, '"prefix" must be a non-empty string'],
-    ["a scanCount below 1", () => ({ client, scanCount: 0 }), RangeError, '"scanCount" must be an integer of 1 or more, received 0'],
-    ["a fractional scanCount", () => ({ client, scanCount: 2.5 }), RangeError, '"scanCount" must be an integer of 1 or more, received 2.5'],
-    ["a serializer without parse", () => ({ client, serializer: { stringify: JSON.stringify } }), TypeError, '"serializer" must be an object with parse and stringify functions, received an object'],
-    ["a non-boolean disableTouch", () => ({ client, disableTouch: "yes" }), TypeError, '"disableTouch" must be a boolean, received "yes"'],
-    ["a negative touchAfter", () => ({ client, touchAfter: -5 }), RangeError, '"touchAfter" must be 0 or a positive number of seconds, received -5'],
+  const cases: Array<
+    [string, () => Record<string, unknown>, typeof TypeError | typeof RangeError, string]
+  > = [
+    [
+      "no client",
+      () => ({ client: undefined }),
+      TypeError,
+      '"client" must be a GlideClient or GlideClusterClient, received undefined',
+    ],
+    [
+      "a client that is not a GLIDE client",
+      () => ({ client: { get() {} } }),
+      TypeError,
+      '"client" must be a GlideClient or GlideClusterClient, received an object',
+    ],
+    [
+      "a negative ttl",
+      () => ({ client, ttl: -1 }),
+      RangeError,
+      '"ttl" must be a positive number of seconds, received -1',
+    ],
+    [
+      "a zero ttl",
+      () => ({ client, ttl: 0 }),
+      RangeError,
+      '"ttl" must be a positive number of seconds, received 0',
+    ],
+    [
+      "a NaN ttl",
+      () => ({ client, ttl: Number.NaN }),
+      RangeError,
+      '"ttl" must be a positive number of seconds, received NaN',
+    ],
+    [
+      "an infinite ttl",
+      () => ({ client, ttl: Infinity }),
+      RangeError,
+      '"ttl" must be a positive number of seconds, received Infinity',
+    ],
+    [
+      "a string ttl",
+      () => ({ client, ttl: "60" }),
+      TypeError,
+      '"ttl" must be a number of seconds or a function, received "60"',
+    ],
+    [
+      "a non-string prefix",
+      () => ({ client, prefix: 5 }),
+      TypeError,
+      '"prefix" must be a string, received 5',
+    ],
+    [
+      "an empty prefix",
+      () => ({ client, prefix: "" }),
+      RangeError,
+      '"prefix" must be a non-empty string',
+    ],
+    [
+      "a scanCount below 1",
+      () => ({ client, scanCount: 0 }),
+      RangeError,
+      '"scanCount" must be an integer of 1 or more, received 0',
+    ],
+    [
+      "a fractional scanCount",
+      () => ({ client, scanCount: 2.5 }),
+      RangeError,
+      '"scanCount" must be an integer of 1 or more, received 2.5',
+    ],
+    [
+      "a serializer without parse",
+      () => ({ client, serializer: { stringify: JSON.stringify } }),
+      TypeError,
+      '"serializer" must be an object with parse and stringify functions, received an object',
+    ],
+    [
+      "a non-boolean disableTouch",
+      () => ({ client, disableTouch: "yes" }),
+      TypeError,
+      '"disableTouch" must be a boolean, received "yes"',
+    ],
+    [
+      "a negative touchAfter",
+      () => ({ client, touchAfter: -5 }),
+      RangeError,
+      '"touchAfter" must be 0 or a positive number of seconds, received -5',
+    ],
     ["a misspelt option", () => ({ client, ttL: 5 }), TypeError, 'unknown option "ttL"'],
   ];
   for (const [what, options, kind, message] of cases) {
     it(`${what} throws a ${kind.name} that names the option`, () => {
-      assert.throws(() => new ValkeyStore(options() as unknown as ValkeyStoreOptions), (error: unknown) => {
-        assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
-        assert.ok((error as Error).message.startsWith("Cannot create ValkeyStore: "), (error as Error).message);
-        assert.ok((error as Error).message.includes(message), (error as Error).message);
-        return true;
-      });
+      assert.throws(
+        () => new ValkeyStore(options() as unknown as ValkeyStoreOptions),
+        (error: unknown) => {
+          assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
+          assert.ok(
+            (error as Error).message.startsWith("Cannot create ValkeyStore: "),
+            (error as Error).message,
+          );
+          assert.ok((error as Error).message.includes(message), (error as Error).message);
+          return true;
+        },
+      );
     });
   }
 

@@ -14,7 +14,13 @@ import { createExpressApp } from "../examples/express_app.ts";
 import { standaloneClient } from "./helpers/clients.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
-import { sleep, startProcess, startStandalone, stopProcess, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import {
+  sleep,
+  startProcess,
+  startStandalone,
+  stopProcess,
+  type ValkeyDeployment,
+} from "./helpers/valkey_servers.ts";
 
 describe("Valkey down and back", () => {
   let server: ValkeyDeployment;
@@ -55,7 +61,10 @@ describe("Valkey down and back", () => {
           assert.ok(error instanceof ValkeyStoreError, String(error));
           assert.equal(error.code, "UNREACHABLE", error.message);
           assert.equal(error.operation, operation);
-          assert.match(error.message, new RegExp(`ValkeyStore\\.${operation}\\(.*could not reach Valkey`));
+          assert.match(
+            error.message,
+            new RegExp(`ValkeyStore\\.${operation}\\(.*could not reach Valkey`),
+          );
           return true;
         });
         const ms = Date.now() - started;

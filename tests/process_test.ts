@@ -30,7 +30,9 @@ describe("in a child process", () => {
 
   for (const kind of ["standalone", "cluster"] as const) {
     it(`the process exits by itself within 5 s after client.close() (${kind})`, async () => {
-      const ports = (kind === "standalone" ? server : cluster).nodes.map((node) => String(node.port));
+      const ports = (kind === "standalone" ? server : cluster).nodes.map((node) =>
+        String(node.port)
+      );
       const result = await runFixture("exit_after_close", [kind, ...ports], 15_000);
       assert.equal(result.signal, null, `killed after ${result.ms} ms: it did not exit by itself`);
       assert.equal(result.code, 0, result.stderr);

@@ -12,7 +12,11 @@ describe("ValkeyStore with a GlideClusterClient on a 3-primary cluster", () => {
   let ctx: ContractContext;
   before(async () => {
     cluster = await startCluster(0);
-    ctx = { kind: "cluster", client: await clusterClient(cluster), inspect: await clusterClient(cluster) };
+    ctx = {
+      kind: "cluster",
+      client: await clusterClient(cluster),
+      inspect: await clusterClient(cluster),
+    };
   });
   after(async () => {
     ctx?.client.close();
@@ -24,9 +28,13 @@ describe("ValkeyStore with a GlideClusterClient on a 3-primary cluster", () => {
 
   it("sessions with one prefix spread over every primary", async () => {
     const store = new ValkeyStore({ client: ctx.client, prefix: "spread:" });
-    await Promise.all(Array.from({ length: 300 }, (_, n) => store.set(`s${n}`, sessionWith({ n }))));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, n) => store.set(`s${n}`, sessionWith({ n }))),
+    );
     const perNode = await Promise.all(
-      cluster.nodes.map(async (node) => (await cli(node.port, "--scan", "--pattern", "spread:*")).split("\n").filter(Boolean).length),
+      cluster.nodes.map(async (node) =>
+        (await cli(node.port, "--scan", "--pattern", "spread:*")).split("\n").filter(Boolean).length
+      ),
     );
     assert.equal(perNode.reduce((a, b) => a + b, 0), 300);
     for (const count of perNode) assert.ok(count > 50, `uneven spread ${perNode.join("/")}`);

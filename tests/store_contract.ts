@@ -5,7 +5,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
-import { type ContractContext, makeStore, randomId, raw, sessionWith } from "./helpers/contract_context.ts";
+import {
+  type ContractContext,
+  makeStore,
+  randomId,
+  raw,
+  sessionWith,
+} from "./helpers/contract_context.ts";
 
 export function storeContract(getContext: () => ContractContext): void {
   describe("reading and writing sessions", () => {
@@ -45,7 +51,9 @@ export function storeContract(getContext: () => ContractContext): void {
     it("a ttl function receives the session and sets the lifetime", async () => {
       const ctx = getContext();
       const seen: unknown[] = [];
-      const store = makeStore(ctx, { ttl: (sess) => (seen.push(sess.role), sess.role === "admin" ? 30 : 300) });
+      const store = makeStore(ctx, {
+        ttl: (sess) => (seen.push(sess.role), sess.role === "admin" ? 30 : 300),
+      });
       const sid = randomId();
       await store.set(sid, sessionWith({ role: "admin" }));
       assert.deepEqual(seen, ["admin"]);
@@ -104,7 +112,10 @@ export function storeContract(getContext: () => ContractContext): void {
       await store.touch(sid, sessionWith({ a: 1 }, refreshed));
       const session = await store.get(sid);
       const expires = Date.parse(String(session?.cookie?.expires));
-      assert.ok(Math.abs(expires - refreshed.getTime()) < 1_000, `${new Date(expires).toISOString()} vs ${refreshed.toISOString()}`);
+      assert.ok(
+        Math.abs(expires - refreshed.getTime()) < 1_000,
+        `${new Date(expires).toISOString()} vs ${refreshed.toISOString()}`,
+      );
       assert.equal(session?.a, 1);
     });
 
@@ -134,7 +145,10 @@ export function storeContract(getContext: () => ContractContext): void {
       await store.set(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
       const first = Number(await raw(ctx, "PTTL", key));
       await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
-      assert.ok(Number(await raw(ctx, "PTTL", key)) <= first, "a touch right after set was not skipped");
+      assert.ok(
+        Number(await raw(ctx, "PTTL", key)) <= first,
+        "a touch right after set was not skipped",
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 60_000)));
       assert.ok(Number(await raw(ctx, "PTTL", key)) > 59_000, "a touch 1.1 s later was skipped");
@@ -168,7 +182,9 @@ export function storeContract(getContext: () => ContractContext): void {
       const sids = Array.from({ length: 40 }, randomId);
       await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ n: 0 }))));
       await Promise.all(sids.map(async (sid, i) => {
-        const saves = [1, 2, 3].map((n) => delay(i % 5).then(() => store.set(sid, sessionWith({ n }))));
+        const saves = [1, 2, 3].map((n) =>
+          delay(i % 5).then(() => store.set(sid, sessionWith({ n })))
+        );
         await delay(i % 3);
         await store.destroy(sid);
         await Promise.all(saves);
@@ -181,14 +197,19 @@ export function storeContract(getContext: () => ContractContext): void {
     it("see only their own store's keys, even with glob characters in prefixes", async () => {
       const ctx = getContext();
       const tag = randomId().slice(0, 6);
-      const prefixes = ["a*:", "a:", "q?:", "qx:", "br[1]:", "br1:", "s\\:", "s:"].map((p) => `${tag}${p}`);
+      const prefixes = ["a*:", "a:", "q?:", "qx:", "br[1]:", "br1:", "s\\:", "s:"].map((p) =>
+        `${tag}${p}`
+      );
       const stores = prefixes.map((prefix) => new ValkeyStore({ client: ctx.client, prefix }));
       for (const [i, store] of stores.entries()) {
         for (let n = 0; n <= i; n++) await store.set(`id${n}`, sessionWith({ n }));
       }
       for (const [i, store] of stores.entries()) {
         assert.equal(await store.length(), i + 1, store.prefix);
-        assert.deepEqual((await store.ids()).sort(), Array.from({ length: i + 1 }, (_, n) => `id${n}`).sort());
+        assert.deepEqual(
+          (await store.ids()).sort(),
+          Array.from({ length: i + 1 }, (_, n) => `id${n}`).sort(),
+        );
       }
       await stores[0]!.clear();
       assert.equal(await stores[0]!.length(), 0);
@@ -216,7 +237,10 @@ export function storeContract(getContext: () => ContractContext): void {
 
     it("all awaits an async parse", async () => {
       const store = makeStore(getContext(), {
-        serializer: { stringify: JSON.stringify, parse: async (text: string) => ({ ...JSON.parse(text), parsed: true }) },
+        serializer: {
+          stringify: JSON.stringify,
+          parse: (text: string) => Promise.resolve({ ...JSON.parse(text), parsed: true }),
+        },
       });
       await store.set("one", sessionWith({ a: 1 }));
       const [session] = await store.all();

@@ -10,7 +10,11 @@ describe("ValkeyStore with a GlideClient on a standalone Valkey", () => {
   let ctx: ContractContext;
   before(async () => {
     server = await startStandalone();
-    ctx = { kind: "standalone", client: await standaloneClient(server), inspect: await standaloneClient(server) };
+    ctx = {
+      kind: "standalone",
+      client: await standaloneClient(server),
+      inspect: await standaloneClient(server),
+    };
   });
   after(async () => {
     ctx?.client.close();

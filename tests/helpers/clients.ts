@@ -8,12 +8,18 @@ import type { ValkeyDeployment } from "./valkey_servers.ts";
 
 export type AnyClient = GlideClient | GlideClusterClient;
 
-export function standaloneClient(deployment: ValkeyDeployment, extra: Record<string, unknown> = {}): Promise<GlideClient> {
+export function standaloneClient(
+  deployment: ValkeyDeployment,
+  extra: Record<string, unknown> = {},
+): Promise<GlideClient> {
   const node = deployment.nodes[0]!;
   return GlideClient.createClient({ addresses: [{ host: node.host, port: node.port }], ...extra });
 }
 
-export function clusterClient(deployment: ValkeyDeployment, extra: Record<string, unknown> = {}): Promise<GlideClusterClient> {
+export function clusterClient(
+  deployment: ValkeyDeployment,
+  extra: Record<string, unknown> = {},
+): Promise<GlideClusterClient> {
   return GlideClusterClient.createClient({
     addresses: deployment.nodes.map((node) => ({ host: node.host, port: node.port })),
     ...extra,

@@ -13,7 +13,10 @@ export interface ContractContext {
 let counter = 0;
 
 /** A store with a prefix of its own, so tests never see each other's keys. */
-export function makeStore(ctx: ContractContext, options: Partial<ValkeyStoreOptions> = {}): ValkeyStore {
+export function makeStore(
+  ctx: ContractContext,
+  options: Partial<ValkeyStoreOptions> = {},
+): ValkeyStore {
   counter++;
   return new ValkeyStore({ client: ctx.client, prefix: `t${counter}-${Date.now()}:`, ...options });
 }
@@ -23,9 +26,17 @@ export async function raw(ctx: ContractContext, ...args: string[]): Promise<unkn
   return await ctx.inspect.customCommand(args);
 }
 
-export function sessionWith(data: Record<string, unknown>, expires?: Date): Record<string, unknown> {
+export function sessionWith(
+  data: Record<string, unknown>,
+  expires?: Date,
+): Record<string, unknown> {
   return {
-    cookie: { originalMaxAge: expires ? expires.getTime() - Date.now() : null, expires: expires?.toISOString() ?? null, httpOnly: true, path: "/" },
+    cookie: {
+      originalMaxAge: expires ? expires.getTime() - Date.now() : null,
+      expires: expires?.toISOString() ?? null,
+      httpOnly: true,
+      path: "/",
+    },
     ...data,
   };
 }

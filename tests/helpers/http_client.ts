@@ -15,7 +15,11 @@ export class CookieClient {
     return value === undefined ? undefined : decodeURIComponent(value);
   }
 
-  async request(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown; text: string }> {
     const headers: Record<string, string> = {};
     if (this.#jar.size > 0) headers.cookie = [...this.#jar].map(([k, v]) => `${k}=${v}`).join("; ");
     if (body !== undefined) headers["content-type"] = "application/json";

@@ -2,7 +2,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 
 /** Compiled tests (the npm build) run `.js` fixtures; Deno and Bun run the `.ts` sources. */
 const extension = import.meta.url.endsWith(".js") ? "js" : "ts";

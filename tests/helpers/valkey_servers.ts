@@ -85,7 +85,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /** Kills a node's process with `signal` and waits for it to exit. */
-export async function stopProcess(node: ValkeyNode, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+export async function stopProcess(
+  node: ValkeyNode,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   const child = node.process;
   node.process = undefined;
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -113,9 +116,23 @@ export interface ValkeyDeployment {
 
 function baseArgs(port: number, dir: string, extra: string[]): string[] {
   return [
-    "--port", String(port), "--bind", HOST, "--dir", dir, "--save", "",
-    "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning",
-    "--logfile", join(dir, `valkey-${port}.log`), ...extra,
+    "--port",
+    String(port),
+    "--bind",
+    HOST,
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--protected-mode",
+    "yes",
+    "--loglevel",
+    "warning",
+    "--logfile",
+    join(dir, `valkey-${port}.log`),
+    ...extra,
   ];
 }
 
@@ -134,7 +151,12 @@ function deployment(nodes: ValkeyNode[], dir: string): ValkeyDeployment {
 export async function startStandalone(extra: string[] = []): Promise<ValkeyDeployment> {
   const dir = mkdtempSync(join(tmpdir(), "connect-valkey-"));
   const port = await freePort();
-  const node: ValkeyNode = { host: HOST, port, process: undefined, args: baseArgs(port, dir, extra) };
+  const node: ValkeyNode = {
+    host: HOST,
+    port,
+    process: undefined,
+    args: baseArgs(port, dir, extra),
+  };
   await startProcess(node);
   return deployment([node], dir);
 }
@@ -158,12 +180,18 @@ export async function startCluster(replicas = 0): Promise<ValkeyDeployment> {
       port,
       process: undefined,
       args: baseArgs(port, dir, [
-        "--cluster-enabled", "yes",
-        "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-        "--cluster-node-timeout", "1000",
-        "--cluster-replica-validity-factor", "0",
-        "--cluster-require-full-coverage", "no",
-        "--cluster-allow-reads-when-down", "no",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        "1000",
+        "--cluster-replica-validity-factor",
+        "0",
+        "--cluster-require-full-coverage",
+        "no",
+        "--cluster-allow-reads-when-down",
+        "no",
       ]),
     });
   }
@@ -171,8 +199,12 @@ export async function startCluster(replicas = 0): Promise<ValkeyDeployment> {
   try {
     await Promise.all(nodes.map(startProcess));
     await run("valkey-cli", [
-      "--cluster", "create", ...nodes.map((node) => `${HOST}:${node.port}`),
-      "--cluster-replicas", String(replicas), "--cluster-yes",
+      "--cluster",
+      "create",
+      ...nodes.map((node) => `${HOST}:${node.port}`),
+      "--cluster-replicas",
+      String(replicas),
+      "--cluster-yes",
     ]);
     await waitForClusterOk(nodes, replicas);
   } catch (error) {
@@ -183,13 +215,21 @@ export async function startCluster(replicas = 0): Promise<ValkeyDeployment> {
 }
 
 /** Waits until every node sees a healthy cluster with all replicas linked. */
-export async function waitForClusterOk(nodes: ValkeyNode[], replicas: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForClusterOk(
+  nodes: ValkeyNode[],
+  replicas: number,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const infos = await Promise.all(
-      nodes.filter((node) => node.process !== undefined).map((node) => cli(node.port, "cluster", "info")),
+      nodes.filter((node) => node.process !== undefined).map((node) =>
+        cli(node.port, "cluster", "info")
+      ),
     );
-    const ok = infos.every((info) => info.includes("cluster_state:ok") && info.includes("cluster_known_nodes:" + nodes.length));
+    const ok = infos.every((info) =>
+      info.includes("cluster_state:ok") && info.includes("cluster_known_nodes:" + nodes.length)
+    );
     const linked = replicas === 0 || (await replicasInSync(nodes));
     if (ok && linked) return;
     if (Date.now() > deadline) throw new Error(`cluster not ready: ${infos.join(" | ")}`);

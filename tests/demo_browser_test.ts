@@ -1,0 +1,79 @@
+/**
+ * The README's demo page in a real browser (Debian's Chromium driven by
+ * playwright-core): log in, the counter survives reloads, logout ends the
+ * session and deletes its key.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { GlideClient } from "@valkey/valkey-glide";
+import { type Browser, chromium } from "playwright-core";
+import { ValkeyStore } from "../mod.ts";
+import { createDemoServer } from "../examples/demo.ts";
+import { standaloneClient } from "./helpers/clients.ts";
+import { listen } from "./helpers/http_client.ts";
+import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+describe("the demo page in headless Chromium", () => {
+  let valkey: ValkeyDeployment;
+  let client: GlideClient;
+  let browser: Browser;
+  before(async () => {
+    valkey = await startStandalone();
+    client = await standaloneClient(valkey);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    client?.close();
+    await valkey?.stop();
+  });
+
+  it("logging in, reloading and logging out behave as a person expects", async () => {
+    const store = new ValkeyStore({ client, prefix: "demo:" });
+    const server = await listen(createDemoServer(store));
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url + "/");
+      await page.fill("#user", "Zoë");
+      await page.click("#login");
+      assert.equal(await page.textContent("#user"), "Zoë");
+      assert.equal(await page.textContent("#views"), "1");
+      await page.reload();
+      assert.equal(await page.textContent("#views"), "2");
+      await page.click("#reload");
+      assert.equal(await page.textContent("#views"), "3");
+      const [sid] = await store.ids();
+      assert.ok(sid, "no session in Valkey");
+      assert.equal(JSON.parse(String(await client.customCommand(["GET", "demo:" + sid]))).views, 3);
+      await page.click("#logout");
+      assert.equal(
+        await page.locator("#login").count(),
+        1,
+        "the login form is not shown after logout",
+      );
+      assert.equal(await client.customCommand(["EXISTS", "demo:" + sid]), 0);
+      await page.reload();
+      assert.equal(
+        await page.locator("#views").count(),
+        0,
+        "a reload after logout still shows the session",
+      );
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
