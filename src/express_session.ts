@@ -1,12 +1,16 @@
 /**
  * The parts of express-session's `Store` base class that express-session
- * calls on a store (`createSession`, `load`, `regenerate`). They need
+ * calls on a store (`generate`, `createSession`, `load`, `regenerate`), as a
+ * base class of `ValkeyStore`, written without importing express-session's
+ * `Store`. `createSession` needs
  * express-session's own `Session` and `Cookie` classes, so express-session
  * is imported lazily, only once express-session itself has attached to the
  * store: Fastify apps never load it and need not install it.
  *
  * @module
  */
+import { EventEmitter } from "node:events";
+import type { Callback } from "./callback.ts";
 import type { SessionData } from "./options.ts";
 
 /** The pieces of express-session that `createSession` uses. */
@@ -63,4 +67,78 @@ export function createExpressSession(req: SessionRequest, data: SessionData): un
   const session = new expressSession.Session(req, data);
   req.session = session;
   return session;
+}
+
+/**
+ * express-session's store API on top of `get` and `destroy`. An
+ * EventEmitter, as express-session listens for "connect"/"disconnect" (this
+ * store emits neither: its calls fail fast instead).
+ */
+export abstract class ExpressSessionStore extends EventEmitter {
+  #generate: ((req: SessionRequest) => void) | undefined;
+
+  /** Reads a session (implemented by the store). */
+  abstract get(sid: string, callback: Callback<SessionData | null>): Promise<void>;
+  /** Deletes a session (implemented by the store). */
+  abstract destroy(sid: string, callback: Callback<void>): Promise<void>;
+
+  /**
+   * Set by express-session when the store is passed to `session({ store })`;
+   * setting it loads express-session for `createSession`.
+   */
+  get generate(): ((req: SessionRequest) => void) | undefined {
+    return this.#generate;
+  }
+  /** Set by express-session; loads express-session on first use. */
+  set generate(generate: ((req: SessionRequest) => void) | undefined) {
+    this.#generate = generate;
+    loadExpressSession();
+  }
+
+  /**
+   * Replaces `req.session` by a new session (express-session's API).
+   *
+   * @param req The request.
+   * @param callback Called once the old session is destroyed.
+   */
+  regenerate(req: SessionRequest, callback: (error?: unknown) => void): void {
+    this.destroy(req.sessionID ?? "", (error) => {
+      this.#generate?.(req);
+      callback(error ?? undefined);
+    });
+  }
+
+  /**
+   * Loads a session and builds an express-session `Session` from it (express-session's API).
+   *
+   * @param sid The session id.
+   * @param callback Receives the session, or nothing when there is none.
+   */
+  // `session` is express-session's own `SessionData` (see createSession).
+  // deno-lint-ignore no-explicit-any
+  load(sid: string, callback: (error: unknown, session?: any) => void): void {
+    this.get(sid, (error, data) => {
+      if (error) return callback(error);
+      if (!data) return callback(null);
+      const req: SessionRequest & { sessionStore: ExpressSessionStore } = {
+        sessionID: sid,
+        sessionStore: this,
+      };
+      callback(null, this.createSession(req, data));
+    });
+  }
+
+  /**
+   * Builds `req.session` from stored data (express-session's API).
+   *
+   * @param req The request.
+   * @param session The stored session data.
+   * @returns The new `req.session`.
+   */
+  // The return type is express-session's own `Session & SessionData`; the
+  // package cannot name it without making express-session a hard dependency.
+  // deno-lint-ignore no-explicit-any
+  createSession(req: SessionRequest, session: object): any {
+    return createExpressSession(req, session as SessionData);
+  }
 }

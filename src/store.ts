@@ -3,18 +3,12 @@
  *
  * @module
  */
-import { EventEmitter } from "node:events";
 import type { GlideClient, GlideClusterClient, GlideReturnType } from "@valkey/valkey-glide";
 import { type Callback, settle } from "./callback.ts";
 import { isClusterClient } from "./client_kind.ts";
 import { CommandPipeline } from "./command_pipeline.ts";
 import { toStoreError, type ValkeyStoreError } from "./errors.ts";
-import {
-  createExpressSession,
-  expressSessionPending,
-  loadExpressSession,
-  type SessionRequest,
-} from "./express_session.ts";
+import { expressSessionPending, ExpressSessionStore } from "./express_session.ts";
 import { destroyedMarkerKey, prefixPattern, sessionKey } from "./keys.ts";
 import { scanKeyPages } from "./key_scan.ts";
 import {
@@ -30,6 +24,7 @@ import {
   readCommands,
   setCommand,
   touchCommand,
+  withScriptBody,
 } from "./scripts.ts";
 import { corrupt, decodeSession, encodeSession } from "./serializer.ts";
 import { applyKeyExpiry, sessionTtlMs } from "./ttl.ts";
@@ -67,7 +62,7 @@ export type SessionWithId = SessionData & { id: string };
  * client.close();
  * ```
  */
-export class ValkeyStore extends EventEmitter {
+export class ValkeyStore extends ExpressSessionStore {
   /** The client the store was given. */
   readonly client: GlideClient | GlideClusterClient;
   /** The prefix of this store's keys. */
@@ -75,7 +70,6 @@ export class ValkeyStore extends EventEmitter {
   readonly #options: ResolvedOptions;
   readonly #cluster: boolean;
   readonly #pipeline: CommandPipeline;
-  #generate: ((req: SessionRequest) => void) | undefined;
 
   /**
    * Creates a store; throws a `TypeError` or `RangeError` naming the option
@@ -341,71 +335,16 @@ export class ValkeyStore extends EventEmitter {
     try {
       return await this.#pipeline.send(args, operation, sid);
     } catch (error) {
-      throw classify(error, operation, sid);
+      const evalForm = isNoScript(error) ? withScriptBody(args) : undefined;
+      if (evalForm === undefined) throw classify(error, operation, sid);
+      return await this.#send(evalForm, operation, sid);
     }
   }
+}
 
-  // express-session's Store API, beyond the methods above.
-
-  /**
-   * Set by express-session when the store is passed to `session({ store })`;
-   * setting it loads express-session for {@link ValkeyStore.createSession}.
-   */
-  get generate(): ((req: SessionRequest) => void) | undefined {
-    return this.#generate;
-  }
-  /** Set by express-session; loads express-session on first use. */
-  set generate(generate: ((req: SessionRequest) => void) | undefined) {
-    this.#generate = generate;
-    loadExpressSession();
-  }
-
-  /**
-   * Replaces `req.session` by a new session (express-session's API).
-   *
-   * @param req The request.
-   * @param callback Called once the old session is destroyed.
-   */
-  regenerate(req: SessionRequest, callback: (error?: unknown) => void): void {
-    this.destroy(req.sessionID ?? "", (error) => {
-      this.#generate?.(req);
-      callback(error ?? undefined);
-    });
-  }
-
-  /**
-   * Loads a session and builds an express-session `Session` from it (express-session's API).
-   *
-   * @param sid The session id.
-   * @param callback Receives the session, or nothing when there is none.
-   */
-  // `session` is express-session's own `SessionData` (see createSession).
-  // deno-lint-ignore no-explicit-any
-  load(sid: string, callback: (error: unknown, session?: any) => void): void {
-    this.get(sid, (error, data) => {
-      if (error) return callback(error);
-      if (!data) return callback(null);
-      const req: SessionRequest & { sessionStore: ValkeyStore } = {
-        sessionID: sid,
-        sessionStore: this,
-      };
-      callback(null, this.createSession(req, data));
-    });
-  }
-
-  /**
-   * Builds `req.session` from stored data (express-session's API).
-   *
-   * @param req The request.
-   * @param session The stored session data.
-   * @returns The new `req.session`.
-   */
-  // The return type is express-session's own `Session & SessionData`; the
-  // package cannot name it without making express-session a hard dependency.
-  // deno-lint-ignore no-explicit-any
-  createSession(req: SessionRequest, session: object): any {
-    return createExpressSession(req, session as SessionData);
-  }
+function isNoScript(error: unknown): boolean {
+  // Valkey says "NOSCRIPT"; GLIDE reports it as "NoScriptError: No matching script".
+  return error instanceof Error && /NOSCRIPT|NoScriptError/.test(error.message);
 }
 
 function classify(error: unknown, operation: string, sid: string | undefined): ValkeyStoreError {

@@ -155,6 +155,22 @@ export function storeContract(getContext: () => ContractContext): void {
     });
   });
 
+  describe("scripts", () => {
+    it("a server whose script cache was flushed still runs set and destroy", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await raw(ctx, "SCRIPT", "FLUSH");
+      await store.set(sid, sessionWith({ a: 1 }));
+      assert.equal(JSON.parse(String(await raw(ctx, "GET", store.prefix + sid))).a, 1);
+      await raw(ctx, "SCRIPT", "FLUSH");
+      await store.destroy(sid);
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      await store.set(sid, sessionWith({ a: 2 }));
+      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0, "the logout marker was not honoured");
+    });
+  });
+
   describe("destroy", () => {
     it("destroy deletes the key", async () => {
       const ctx = getContext();
