@@ -40,7 +40,10 @@ fi
 
 $SUDO apt-get update -qq
 # policy-rc.d stops the package from starting a system-wide server: tests start their own.
-$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
-trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+# An existing policy-rc.d is left as it is.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  $SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${target[@]}" valkey-server valkey-tools >/dev/null
 valkey-server --version

@@ -1,7 +1,8 @@
 /**
- * What the store needs to know of a cluster's shape: its primaries (to SCAN
- * each one by address) and whether slots moved or are moving (to know that
- * a scan pass may have missed keys).
+ * What the store needs to know of a cluster's shape, read from
+ * `CLUSTER NODES`: its primaries (to SCAN each one by address), whether
+ * slots moved or are moving (a scan pass may then have missed keys), and
+ * which primary serves each slot (to batch commands per primary).
  *
  * @module
  */
@@ -22,38 +23,68 @@ export interface ClusterTopology {
   migrating: boolean;
 }
 
-/** Parses the text `CLUSTER NODES` returns. */
-export function parseClusterNodes(text: string): ClusterTopology {
-  const primaries: Primary[] = [];
-  const owners: string[] = [];
-  let migrating = false;
+interface NodeLine {
+  /** "host:port" */
+  address: string;
+  /** A healthy primary (not failed, has an address). */
+  primary: boolean;
+  /** Slot ranges it serves ("0-5460", "5461"). */
+  ranges: string[];
+  /** True when the line lists a slot being migrated or imported. */
+  migrating: boolean;
+}
+
+function parseNodeLines(text: string): NodeLine[] {
+  const nodes: NodeLine[] = [];
   for (const line of text.split("\n")) {
     const fields = line.trim().split(" ");
     if (fields.length < 8) continue;
-    const [, address, flags] = fields as [string, string, string];
+    const flags = new Set(fields[2]!.split(","));
     const slots = fields.slice(8);
-    if (slots.some((slot) => slot.startsWith("["))) migrating = true;
-    const flagSet = new Set(flags.split(","));
-    if (!flagSet.has("master") || flagSet.has("fail") || flagSet.has("noaddr")) continue;
-    const owned = slots.filter((slot) => !slot.startsWith("["));
-    if (owned.length === 0) continue;
-    const hostPort = address.split("@")[0]!;
-    const colon = hostPort.lastIndexOf(":");
-    const host = hostPort.slice(0, colon);
-    const port = Number(hostPort.slice(colon + 1));
-    primaries.push({ host, port });
-    owners.push(`${hostPort}=${owned.join(",")}`);
+    nodes.push({
+      address: fields[1]!.split("@")[0]!,
+      primary: flags.has("master") && !flags.has("fail") && !flags.has("noaddr"),
+      ranges: slots.filter((slot) => !slot.startsWith("[")),
+      migrating: slots.some((slot) => slot.startsWith("[")),
+    });
   }
-  primaries.sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
-  return { primaries, signature: owners.sort().join(" "), migrating };
+  return nodes;
+}
+
+/** Parses the text `CLUSTER NODES` returns. */
+export function parseClusterNodes(text: string): ClusterTopology {
+  const nodes = parseNodeLines(text);
+  const serving = nodes.filter((node) => node.primary && node.ranges.length > 0);
+  const primaries = serving.map(({ address }) => {
+    const colon = address.lastIndexOf(":");
+    return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+  }).sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
+  return {
+    primaries,
+    signature: serving.map((node) => `${node.address}=${node.ranges.join(",")}`).sort().join(" "),
+    migrating: nodes.some((node) => node.migrating),
+  };
+}
+
+/** The address ("host:port") of the primary serving each of the 16384 slots ("?" for none). */
+export function parseSlotOwners(text: string): string[] {
+  const owners: string[] = new Array(16_384).fill("?");
+  for (const node of parseNodeLines(text)) {
+    if (!node.primary) continue;
+    for (const range of node.ranges) {
+      const [from, to] = range.split("-").map(Number) as [number, number | undefined];
+      for (let slot = from; slot <= (to ?? from); slot++) owners[slot] = node.address;
+    }
+  }
+  return owners;
+}
+
+/** Reads `CLUSTER NODES` through any node. */
+export async function readClusterNodes(client: GlideClusterClient): Promise<string> {
+  return String(await client.customCommand(["CLUSTER", "NODES"], { route: "randomNode" }));
 }
 
 /** Reads the cluster's topology through any node. */
-export async function readClusterTopology(
-  client: GlideClusterClient,
-): Promise<ClusterTopology> {
-  const reply = await client.customCommand(["CLUSTER", "NODES"], {
-    route: "randomNode",
-  });
-  return parseClusterNodes(String(reply));
+export async function readClusterTopology(client: GlideClusterClient): Promise<ClusterTopology> {
+  return parseClusterNodes(await readClusterNodes(client));
 }

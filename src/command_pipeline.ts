@@ -1,20 +1,22 @@
 /**
  * Command pipelining. A GLIDE request costs far more in Node than the
  * command it carries, but a non-atomic `Batch` of many commands costs little
- * more than one request. So every store command goes through one queue per
- * store:
+ * more than one request. So every store command goes through a queue:
  *
- * - when fewer than `maxInflightBatches` are out, queued commands leave at
- *   the end of the current microtask (a lone call is not delayed);
- * - otherwise they wait, and leave together in the next batch when one
- *   returns, so the batch size grows with the load;
- * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes`
- *   bytes of arguments, so a batch finishes well within the client's
- *   `requestTimeout`;
- * - the queue holds at most `maxQueued` commands; past that a call fails at
+ * - commands are queued per lane: one lane in standalone mode, one per
+ *   primary in cluster mode (see `slot_map.ts`), because GLIDE fails a whole
+ *   batch when any part of it times out: a dead shard must not take healthy
+ *   shards' commands down with it;
+ * - when a lane has fewer than `maxInflightBatches` out, its queued
+ *   commands leave at the end of the current microtask (a lone call is not
+ *   delayed); otherwise they wait and leave together when a batch returns,
+ *   so batches grow with the load;
+ * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes` bytes
+ *   of arguments, so it finishes well within the client's `requestTimeout`;
+ * - at most `maxQueued` commands wait in all; past that a call fails at
  *   once with an `OVERLOADED` error instead of growing memory without bound;
- * - at most `maxInflightBatches` requests are in flight, far below GLIDE's
- *   in-flight limit (1000 per client by default).
+ * - in-flight requests stay at `maxInflightBatches` per lane, far below
+ *   GLIDE's in-flight limit (1000 per client by default).
  *
  * Each caller gets its own result or its own error: a batch is executed with
  * `raiseOnError = false`, so one failed command does not fail its neighbours.
@@ -29,6 +31,7 @@ import {
   type GlideReturnType,
 } from "@valkey/valkey-glide";
 import { ValkeyStoreError } from "./errors.ts";
+import { SlotMap } from "./slot_map.ts";
 
 /** Bounds of a {@link CommandPipeline}. */
 export interface PipelineLimits {
@@ -53,15 +56,29 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Queues commands and sends them to Valkey in pipelines. */
+interface Lane {
+  queue: Pending[];
+  head: number;
+  inflight: number;
+  scheduled: boolean;
+}
+
+/** The key a store command is about: after the script and key count for EVAL/EVALSHA. */
+function keyOf(args: string[]): string {
+  return (args[0] === "EVALSHA" || args[0] === "EVAL" ? args[3] : args[1]) ?? "";
+}
+
+// Errors that mean the slot map is stale or a node is gone.
+const TOPOLOGY_TROUBLE =
+  /\b(MOVED|Moved|ASK|Ask|CLUSTERDOWN|ClusterDown)\b|ConnectionError|TimeoutError|ClosingError/;
+
+/** Queues commands and sends them to Valkey in pipelines, per lane. */
 export class CommandPipeline {
   readonly #client: GlideClient | GlideClusterClient;
-  readonly #cluster: boolean;
+  readonly #slots: SlotMap | undefined;
   readonly #limits: PipelineLimits;
-  #queue: Pending[] = [];
-  #head = 0;
-  #inflight = 0;
-  #scheduled = false;
+  readonly #lanes = new Map<string, Lane>();
+  #queued = 0;
 
   constructor(
     client: GlideClient | GlideClusterClient,
@@ -69,72 +86,90 @@ export class CommandPipeline {
     limits: PipelineLimits = DEFAULT_PIPELINE_LIMITS,
   ) {
     this.#client = client;
-    this.#cluster = cluster;
+    this.#slots = cluster ? new SlotMap(client as GlideClusterClient) : undefined;
     this.#limits = limits;
   }
 
-  /** Commands waiting to be sent. */
+  /** Commands waiting to be sent, in all lanes. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queued;
   }
 
   /** Sends one command; resolves with its reply or rejects with its own error. */
   send(args: string[], operation: string, sessionId?: string): Promise<GlideReturnType> {
-    if (this.queued >= this.#limits.maxQueued) {
+    if (this.#queued >= this.#limits.maxQueued) {
       return Promise.reject(
         new ValkeyStoreError(
           operation,
           "OVERLOADED",
-          `${this.queued} commands are already waiting for Valkey (the limit is ${this.#limits.maxQueued}); retry later`,
+          `${this.#queued} commands are already waiting for Valkey (the limit is ${this.#limits.maxQueued}); retry later`,
           { sessionId },
         ),
       );
     }
+    const name = this.#slots?.laneOf(keyOf(args)) ?? "";
+    let lane = this.#lanes.get(name);
+    if (lane === undefined) {
+      lane = { queue: [], head: 0, inflight: 0, scheduled: false };
+      this.#lanes.set(name, lane);
+    }
+    const target = lane;
     return new Promise((resolve, reject) => {
       let bytes = 0;
       for (const arg of args) bytes += arg.length;
-      this.#queue.push({ args, bytes, resolve, reject });
-      this.#schedule();
+      target.queue.push({ args, bytes, resolve, reject });
+      this.#queued++;
+      this.#schedule(target);
     });
   }
 
-  #schedule(): void {
-    if (this.#scheduled || this.#inflight >= this.#limits.maxInflightBatches) return;
-    this.#scheduled = true;
+  /**
+   * Sends one command on its own, outside any batch: GLIDE follows cluster
+   * redirections (MOVED/ASK) for single commands, and refreshes its slot
+   * map, where a batch reports them as errors.
+   */
+  async sendAlone(args: string[]): Promise<GlideReturnType> {
+    return await this.#client.customCommand(args) as GlideReturnType;
+  }
+
+  #schedule(lane: Lane): void {
+    if (lane.scheduled || lane.inflight >= this.#limits.maxInflightBatches) return;
+    lane.scheduled = true;
     queueMicrotask(() => {
-      this.#scheduled = false;
-      this.#drain();
+      lane.scheduled = false;
+      this.#drain(lane);
     });
   }
 
-  #drain(): void {
-    while (this.#inflight < this.#limits.maxInflightBatches && this.queued > 0) {
-      const batch = this.#take();
-      this.#inflight++;
+  #drain(lane: Lane): void {
+    while (lane.inflight < this.#limits.maxInflightBatches && lane.head < lane.queue.length) {
+      const batch = this.#take(lane);
+      lane.inflight++;
       this.#run(batch).finally(() => {
-        this.#inflight--;
-        this.#drain();
+        lane.inflight--;
+        this.#drain(lane);
       });
     }
   }
 
-  #take(): Pending[] {
+  #take(lane: Lane): Pending[] {
     const { maxBatchSize, maxBatchBytes } = this.#limits;
     const batch: Pending[] = [];
     let bytes = 0;
-    while (this.#head < this.#queue.length && batch.length < maxBatchSize) {
-      const next = this.#queue[this.#head]!;
+    while (lane.head < lane.queue.length && batch.length < maxBatchSize) {
+      const next = lane.queue[lane.head]!;
       if (batch.length > 0 && bytes + next.bytes > maxBatchBytes) break;
       batch.push(next);
       bytes += next.bytes;
-      this.#head++;
+      lane.head++;
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+    this.#queued -= batch.length;
+    if (lane.head === lane.queue.length) {
+      lane.queue = [];
+      lane.head = 0;
+    } else if (lane.head > 4096) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
     }
     return batch;
   }
@@ -143,27 +178,40 @@ export class CommandPipeline {
     if (batch.length === 1) {
       const only = batch[0]!;
       try {
-        only.resolve(await this.#client.customCommand(only.args) as GlideReturnType);
+        only.resolve(await this.sendAlone(only.args));
       } catch (error) {
+        this.#trouble(error);
         only.reject(error);
       }
       return;
     }
-    const pipeline = this.#cluster ? new ClusterBatch(false) : new Batch(false);
+    const cluster = this.#slots !== undefined;
+    const pipeline = cluster ? new ClusterBatch(false) : new Batch(false);
     for (const pending of batch) pipeline.customCommand(pending.args);
     let results: GlideReturnType[] | null;
     try {
-      results = this.#cluster
+      results = cluster
         ? await (this.#client as GlideClusterClient).exec(pipeline as ClusterBatch, false)
         : await (this.#client as GlideClient).exec(pipeline as Batch, false);
     } catch (error) {
+      this.#trouble(error);
       for (const pending of batch) pending.reject(error);
       return;
     }
     batch.forEach((pending, i) => {
       const result = results?.[i];
-      if (result instanceof Error) pending.reject(result);
-      else pending.resolve(result as GlideReturnType);
+      if (result instanceof Error) {
+        this.#trouble(result);
+        pending.reject(result);
+      } else {
+        pending.resolve(result as GlideReturnType);
+      }
     });
+  }
+
+  #trouble(error: unknown): void {
+    if (this.#slots === undefined) return;
+    const text = error instanceof Error ? `${error.constructor.name} ${error.message}` : "";
+    if (TOPOLOGY_TROUBLE.test(text)) this.#slots.refresh();
   }
 }

@@ -335,11 +335,53 @@ export class ValkeyStore extends ExpressSessionStore {
     try {
       return await this.#pipeline.send(args, operation, sid);
     } catch (error) {
-      const evalForm = isNoScript(error) ? withScriptBody(args) : undefined;
-      if (evalForm === undefined) throw classify(error, operation, sid);
-      return await this.#send(evalForm, operation, sid);
+      return await this.#recover(error, args, operation, sid);
     }
   }
+
+  /**
+   * The retries a failed command gets: the EVAL form after NOSCRIPT (an empty
+   * script cache after a restart or failover), and in a cluster, resends on
+   * its own after TRYAGAIN (a two-key script in a slot being migrated), with
+   * a short backoff. Any other error is final at once: resending after
+   * MOVED/ASK during a failover was measured to stall GLIDE's client on the
+   * dead node and slow healthy shards down. Store commands are idempotent,
+   * so a resend is safe.
+   */
+  async #recover(
+    error: unknown,
+    args: string[],
+    operation: string,
+    sid: string | undefined,
+  ): Promise<GlideReturnType> {
+    let last = error;
+    let retries = 0;
+    for (;;) {
+      const evalForm = isNoScript(last) ? withScriptBody(args) : undefined;
+      if (evalForm !== undefined) {
+        args = evalForm; // at most once: an EVAL has no EVAL form
+      } else if (
+        this.#cluster && isTryAgain(last) && retries < CLUSTER_RETRY_DELAYS_MS.length
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, CLUSTER_RETRY_DELAYS_MS[retries++]));
+      } else {
+        throw classify(last, operation, sid);
+      }
+      try {
+        return await this.#pipeline.sendAlone(args);
+      } catch (next) {
+        last = next;
+      }
+    }
+  }
+}
+
+/** Backoff between resends after TRYAGAIN (400 ms in all). */
+const CLUSTER_RETRY_DELAYS_MS = [10, 30, 60, 100, 200];
+
+function isTryAgain(error: unknown): boolean {
+  // Valkey says "TRYAGAIN"; GLIDE may render it as "TryAgain".
+  return error instanceof Error && /\b(TRYAGAIN|TryAgain)\b/.test(error.message);
 }
 
 function isNoScript(error: unknown): boolean {

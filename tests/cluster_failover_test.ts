@@ -45,6 +45,7 @@ describe("a cluster losing a primary", () => {
     const elsewhere = sids.filter((sid) => shardOf(sid) !== victim.id);
     assert.ok(onVictim.length > 50 && elsewhere.length > 100);
 
+    const victimErrors = new Map<string, number>();
     const results = {
       otherOk: 0,
       otherFailed: 0,
@@ -73,7 +74,11 @@ describe("a cluster losing a primary", () => {
           if (mine) results.victimOk++;
           else results.otherOk++;
         } catch (error) {
-          if (mine) results.victimFailed++;
+          if (mine) {
+            results.victimFailed++;
+            const text = String(error).replace(/"[^"]*"/g, '"…"');
+            victimErrors.set(text, (victimErrors.get(text) ?? 0) + 1);
+          }
           else results.otherFailed++;
           results.slowestFailureMs = Math.max(results.slowestFailureMs, Date.now() - started);
           if (!mine) console.log(`a request on a healthy shard failed: ${String(error)}`);
@@ -86,6 +91,7 @@ describe("a cluster losing a primary", () => {
     console.log(
       `failover: ${JSON.stringify(results)}, shard served again after ${recoveredAfter} ms`,
     );
+    console.log(`errors for the dead shard: ${JSON.stringify([...victimErrors])}`);
     assert.equal(results.otherFailed, 0, "requests on healthy shards failed");
     assert.ok(
       results.victimFailed > 0,
