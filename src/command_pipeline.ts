@@ -132,6 +132,15 @@ export class CommandPipeline {
     return await this.#client.customCommand(args) as GlideReturnType;
   }
 
+  /**
+   * Whether a MOVED reply points at a healthy primary of the last slot map
+   * read: only then is following it safe (before a failover completes,
+   * MOVED still points at the dead primary).
+   */
+  isServingPrimary(address: string): boolean {
+    return this.#slots?.isServing(address) ?? false;
+  }
+
   #schedule(lane: Lane): void {
     if (lane.scheduled || lane.inflight >= this.#limits.maxInflightBatches) return;
     lane.scheduled = true;

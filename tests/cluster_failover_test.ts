@@ -18,6 +18,7 @@ import {
   startCluster,
   stopProcess,
   type ValkeyDeployment,
+  waitForReplicasInSync,
 } from "./helpers/valkey_servers.ts";
 
 describe("a cluster losing a primary", () => {
@@ -37,8 +38,8 @@ describe("a cluster losing a primary", () => {
     const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
     await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
     const primaries = await readPrimaries(cluster.nodes);
-    // Make sure every write reached the replicas before the kill.
-    for (const primary of primaries) await cli(primary.port, "wait", "1", "2000");
+    // Every write has reached the replicas before the kill: same offsets as their primaries.
+    await waitForReplicasInSync(cluster.nodes, 1);
     const victim = primaries[0]!;
     const shardOf = (sid: string) => ownerOf(primaries, hashSlot(store.prefix + sid))!.id;
     const onVictim = sids.filter((sid) => shardOf(sid) === victim.id);
@@ -76,10 +77,12 @@ describe("a cluster losing a primary", () => {
         } catch (error) {
           if (mine) {
             results.victimFailed++;
-            const text = String(error).replace(/"[^"]*"/g, '"…"');
+            const text = String(error).replace(/"[^"]*"/g, '"…"').replace(
+              /\d+ [\d.]+:\d+/,
+              "<slot> <address>",
+            );
             victimErrors.set(text, (victimErrors.get(text) ?? 0) + 1);
-          }
-          else results.otherFailed++;
+          } else results.otherFailed++;
           results.slowestFailureMs = Math.max(results.slowestFailureMs, Date.now() - started);
           if (!mine) console.log(`a request on a healthy shard failed: ${String(error)}`);
         }
@@ -92,6 +95,25 @@ describe("a cluster losing a primary", () => {
       `failover: ${JSON.stringify(results)}, shard served again after ${recoveredAfter} ms`,
     );
     console.log(`errors for the dead shard: ${JSON.stringify([...victimErrors])}`);
+    if (recoveredAfter < 0) {
+      const now = await readPrimaries(cluster.nodes);
+      const sizes = await Promise.all(
+        cluster.nodes.filter((n) => n.process !== undefined).map(async (n) =>
+          `${n.port}:${(await cli(n.port, "dbsize")).trim()}:${
+            (await cli(n.port, "role")).split("\n")[0]
+          }`
+        ),
+      );
+      if (process.env.KEEP_STUCK_LOGS) {
+        const { cpSync } = await import("node:fs");
+        cpSync(cluster.dir, process.env.KEEP_STUCK_LOGS, { recursive: true });
+      }
+      console.log(
+        `stuck: primaries now ${JSON.stringify(now.map((p) => [p.port, p.ranges]))}; nodes ${
+          sizes.join(" ")
+        }; victim was ${victim.port}`,
+      );
+    }
     assert.equal(results.otherFailed, 0, "requests on healthy shards failed");
     assert.ok(
       results.victimFailed > 0,

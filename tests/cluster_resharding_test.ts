@@ -41,7 +41,13 @@ describe("a cluster resharding while the store scans under traffic", () => {
         expected.slice(i, i + 200).map((sid) => store.set(sid, sessionWith({ sid }))),
       );
     }
-    const stats = { scans: 0, trafficOk: 0, trafficErrors: 0, maxTrafficMs: 0, firstErrors: [] as string[] };
+    const stats = {
+      scans: 0,
+      trafficOk: 0,
+      trafficErrors: 0,
+      maxTrafficMs: 0,
+      firstErrors: [] as string[],
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const primaries = await readPrimaries(cluster.nodes);
       const from = primaries[round % primaries.length]!;

@@ -167,7 +167,11 @@ export function storeContract(getContext: () => ContractContext): void {
       await store.destroy(sid);
       assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
       await store.set(sid, sessionWith({ a: 2 }));
-      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0, "the logout marker was not honoured");
+      assert.equal(
+        await raw(ctx, "EXISTS", store.prefix + sid),
+        0,
+        "the logout marker was not honoured",
+      );
     });
   });
 

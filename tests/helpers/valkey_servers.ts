@@ -3,7 +3,7 @@
  * suite, and stops exactly those processes afterwards.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,14 +114,21 @@ export interface ValkeyDeployment {
   stop(): Promise<void>;
 }
 
+/**
+ * Each server gets a directory of its own: replicas write the RDB they
+ * receive to their directory and load it, so servers sharing one directory
+ * could load each other's data.
+ */
 function baseArgs(port: number, dir: string, extra: string[]): string[] {
+  const own = join(dir, String(port));
+  mkdirSync(own, { recursive: true });
   return [
     "--port",
     String(port),
     "--bind",
     HOST,
     "--dir",
-    dir,
+    own,
     "--save",
     "",
     "--appendonly",
@@ -129,9 +136,9 @@ function baseArgs(port: number, dir: string, extra: string[]): string[] {
     "--protected-mode",
     "yes",
     "--loglevel",
-    "warning",
+    process.env.VALKEY_LOGLEVEL ?? "warning",
     "--logfile",
-    join(dir, `valkey-${port}.log`),
+    join(own, "valkey.log"),
     ...extra,
   ];
 }
@@ -230,18 +237,45 @@ export async function waitForClusterOk(
     const ok = infos.every((info) =>
       info.includes("cluster_state:ok") && info.includes("cluster_known_nodes:" + nodes.length)
     );
-    const linked = replicas === 0 || (await replicasInSync(nodes));
+    const linked = replicas === 0 || (await replicasInSync(nodes, replicas));
     if (ok && linked) return;
     if (Date.now() > deadline) throw new Error(`cluster not ready: ${infos.join(" | ")}`);
     await sleep(100);
   }
 }
 
-async function replicasInSync(nodes: ValkeyNode[]): Promise<boolean> {
+/**
+ * True when every primary serving slots has `replicas` replicas online
+ * whose replication offset has caught up. Right after `--cluster create`
+ * some replicas have not even switched role yet, so counting the nodes
+ * that already say "role:slave" is not enough.
+ */
+async function replicasInSync(nodes: ValkeyNode[], replicas: number): Promise<boolean> {
+  let primaries = 0;
   for (const node of nodes) {
     if (node.process === undefined) continue;
     const info = await cli(node.port, "info", "replication");
-    if (info.includes("role:slave") && !info.includes("master_link_status:up")) return false;
+    if (!info.includes("role:master")) continue;
+    const slots = await cli(node.port, "cluster", "nodes");
+    const myself = slots.split("\n").find((line) => line.includes("myself"));
+    if (myself === undefined || myself.trim().split(" ").length <= 8) continue;
+    primaries++;
+    const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+    const online = [...info.matchAll(/slave\d+:.*state=online,offset=(\d+)/g)];
+    if (online.length < replicas || online.some((match) => match[1] !== offset)) return false;
   }
-  return true;
+  return primaries === 3;
+}
+
+/** Waits until every replica holds exactly what its primary holds (offsets and key counts). */
+export async function waitForReplicasInSync(
+  nodes: ValkeyNode[],
+  replicas: number,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await replicasInSync(nodes, replicas))) {
+    if (Date.now() > deadline) throw new Error(`replicas not in sync after ${timeoutMs} ms`);
+    await sleep(50);
+  }
 }
