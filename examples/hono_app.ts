@@ -31,7 +31,9 @@ export function createHonoApp(store: ValkeyStore): Hono<SessionEnv<Data>> {
     await c.var.session.update({ ...data, views });
     return c.json({ user: data.user, views, id: c.var.session.id });
   });
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    // @hono/session deletes the stored data only for a session loaded in this request.
+    await c.var.session.get();
     c.var.session.delete();
     return c.json({ ok: true });
   });
