@@ -19,5 +19,13 @@ npx bun test --timeout 120000 --reporter=junit --reporter-outfile=.tmp/bun.xml .
 echo "== Node (against npm/)"
 npx deno run -A scripts/build_npm.ts --only-tests --test-reporter=junit --test-reporter-destination=.tmp/node.xml
 
+echo "== static checks: deno check, lint, fmt, README code blocks, JSR score, doc tests"
+static=0
+./node_modules/.bin/deno task check || static=1
+./node_modules/.bin/deno task score || static=1
+./node_modules/.bin/deno task test:doc || static=1
+
 echo "== summary ($(( $(date +%s) - started )) s)"
-npx deno run -A scripts/summarize_tests.ts deno=.tmp/deno.xml bun=.tmp/bun.xml node=.tmp/node.xml
+if [ "$static" = 0 ]; then echo "static checks: passed"; else echo "static checks: FAILED"; fi
+npx deno run -A scripts/summarize_tests.ts deno=.tmp/deno.xml bun=.tmp/bun.xml node=.tmp/node.xml || exit 1
+exit "$static"

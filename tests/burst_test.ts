@@ -5,37 +5,26 @@
  * OVERLOADED error at once.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { GlideClient } from "@valkey/valkey-glide";
+import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
-import { standaloneClient } from "./helpers/clients.ts";
+import { standaloneSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 
 describe("bursts", () => {
-  let server: ValkeyDeployment;
-  let client: GlideClient;
-  before(async () => {
-    server = await startStandalone();
-    client = await standaloneClient(server);
-  });
-  after(async () => {
-    client?.close();
-    await server?.stop();
-  });
+  const env = standaloneSuite();
 
   it("5,000 concurrent set() then 5,000 concurrent get() all succeed", async () => {
-    const store = new ValkeyStore({ client, prefix: "burst:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "burst:" });
     const sids = Array.from({ length: 5_000 }, (_, n) => `s${n}`);
     const payload = "x".repeat(1_000);
     await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid, payload }))));
     const sessions = await Promise.all(sids.map((sid) => store.get(sid)));
     sessions.forEach((session, n) => assert.equal(session?.sid, `s${n}`));
-    assert.equal(Number(await client.customCommand(["DBSIZE"])), 5_000);
+    assert.equal(Number(await env.client.customCommand(["DBSIZE"])), 5_000);
   });
 
   it("20,000 concurrent mixed calls never surface GLIDE's in-flight limit", async () => {
-    const store = new ValkeyStore({ client, prefix: "mixed:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "mixed:" });
     const calls = Array.from(
       { length: 20_000 },
       (_, n) =>
@@ -47,7 +36,7 @@ describe("bursts", () => {
   });
 
   it("past 50,000 waiting commands a call fails at once with OVERLOADED, and the rest succeed", async () => {
-    const store = new ValkeyStore({ client, prefix: "over:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "over:" });
     const calls = Array.from({ length: 55_000 }, (_, n) => store.set(`s${n}`, { cookie: {}, n }));
     const settled = await Promise.allSettled(calls);
     const rejected = settled.filter((s) => s.status === "rejected") as PromiseRejectedResult[];

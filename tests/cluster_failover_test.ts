@@ -5,41 +5,24 @@
  * and client serve that shard again, with the sessions it had replicated.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { GlideClusterClient } from "@valkey/valkey-glide";
+import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
 import { hashSlot } from "../src/keys.ts";
-import { clusterClient } from "./helpers/clients.ts";
+import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";
-import {
-  cli,
-  sleep,
-  startCluster,
-  stopProcess,
-  type ValkeyDeployment,
-  waitForReplicasInSync,
-} from "./helpers/valkey_servers.ts";
+import { cli, sleep, stopProcess, waitForReplicasInSync } from "./helpers/valkey_servers.ts";
 
 describe("a cluster losing a primary", () => {
-  let cluster: ValkeyDeployment;
-  let client: GlideClusterClient;
-  before(async () => {
-    cluster = await startCluster(1);
-    client = await clusterClient(cluster);
-  });
-  after(async () => {
-    client?.close();
-    await cluster?.stop();
-  });
+  const env = clusterSuite(1);
 
   it("other shards keep serving, the dead shard fails fast, and the promoted replica serves it again", async () => {
-    const store = new ValkeyStore({ client, prefix: "fo:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "fo:" });
     const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
     await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
-    const primaries = await readPrimaries(cluster.nodes);
+    const primaries = await readPrimaries(env.deployment.nodes);
     // Every write has reached the replicas before the kill: same offsets as their primaries.
-    await waitForReplicasInSync(cluster.nodes, 1);
+    await waitForReplicasInSync(env.deployment.nodes, 1);
     const victim = primaries[0]!;
     const shardOf = (sid: string) => ownerOf(primaries, hashSlot(store.prefix + sid))!.id;
     const onVictim = sids.filter((sid) => shardOf(sid) === victim.id);
@@ -54,7 +37,7 @@ describe("a cluster losing a primary", () => {
       victimFailed: 0,
       slowestFailureMs: 0,
     };
-    const node = cluster.nodes.find((n) => n.port === victim.port)!;
+    const node = env.deployment.nodes.find((n) => n.port === victim.port)!;
     await stopProcess(node, "SIGKILL");
     const killedAt = Date.now();
 
@@ -96,9 +79,9 @@ describe("a cluster losing a primary", () => {
     );
     console.log(`errors for the dead shard: ${JSON.stringify([...victimErrors])}`);
     if (recoveredAfter < 0) {
-      const now = await readPrimaries(cluster.nodes);
+      const now = await readPrimaries(env.deployment.nodes);
       const sizes = await Promise.all(
-        cluster.nodes.filter((n) => n.process !== undefined).map(async (n) =>
+        env.deployment.nodes.filter((n) => n.process !== undefined).map(async (n) =>
           `${n.port}:${(await cli(n.port, "dbsize")).trim()}:${
             (await cli(n.port, "role")).split("\n")[0]
           }`
@@ -106,7 +89,7 @@ describe("a cluster losing a primary", () => {
       );
       if (process.env.KEEP_STUCK_LOGS) {
         const { cpSync } = await import("node:fs");
-        cpSync(cluster.dir, process.env.KEEP_STUCK_LOGS, { recursive: true });
+        cpSync(env.deployment.dir, process.env.KEEP_STUCK_LOGS, { recursive: true });
       }
       console.log(
         `stuck: primaries now ${JSON.stringify(now.map((p) => [p.port, p.ranges]))}; nodes ${
@@ -122,7 +105,7 @@ describe("a cluster losing a primary", () => {
     assert.ok(results.slowestFailureMs < 2_000, `a failure took ${results.slowestFailureMs} ms`);
     assert.ok(recoveredAfter > 0, "the promoted replica never served the shard");
 
-    // Every session written before the kill is still there, on the same store and client.
+    // Every session written before the kill is still there, on the same store and env.client.
     for (const sid of onVictim) assert.equal((await store.get(sid))?.sid, sid, sid);
     assert.equal(await store.length(), sids.length);
   });

@@ -8,33 +8,22 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
-import type { GlideClusterClient } from "@valkey/valkey-glide";
+import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
-import { clusterClient } from "./helpers/clients.ts";
+import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { readPrimaries } from "./helpers/cluster_layout.ts";
-import { startCluster, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.RESHARD_ROUNDS ?? 10);
 const SESSIONS = 2_000;
 
 describe("a cluster resharding while the store scans under traffic", () => {
-  let cluster: ValkeyDeployment;
-  let client: GlideClusterClient;
-  before(async () => {
-    cluster = await startCluster(1);
-    client = await clusterClient(cluster);
-  });
-  after(async () => {
-    client?.close();
-    await cluster?.stop();
-  });
+  const env = clusterSuite(1);
 
   it(`scans return every session once and the client keeps answering, over ${ROUNDS} reshards`, async () => {
-    const store = new ValkeyStore({ client, prefix: "mig:", scanCount: 50 });
-    const traffic = new ValkeyStore({ client, prefix: "live:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "mig:", scanCount: 50 });
+    const traffic = new ValkeyStore({ client: env.client, prefix: "live:" });
     const expected = Array.from({ length: SESSIONS }, (_, n) => `s${n}`);
     for (let i = 0; i < SESSIONS; i += 200) {
       await Promise.all(
@@ -49,7 +38,7 @@ describe("a cluster resharding while the store scans under traffic", () => {
       firstErrors: [] as string[],
     };
     for (let round = 0; round < ROUNDS; round++) {
-      const primaries = await readPrimaries(cluster.nodes);
+      const primaries = await readPrimaries(env.deployment.nodes);
       const from = primaries[round % primaries.length]!;
       const to = primaries[(round + 1) % primaries.length]!;
       let resharding = true;

@@ -6,39 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
+import { join } from "node:path";
+import { describe, it } from "node:test";
 import { serve } from "@hono/node-server";
-import type { GlideClient } from "@valkey/valkey-glide";
 import { ValkeyStore } from "../mod.ts";
 import { createHonoApp } from "../examples/hono_app.ts";
-import { standaloneClient } from "./helpers/clients.ts";
+import { standaloneSuite } from "./helpers/suite.ts";
 import { CookieClient } from "./helpers/http_client.ts";
-import { sleep, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "scripts", "build_npm.ts"))) dir = dirname(dir);
-  return dir;
-}
+import { sleep } from "./helpers/valkey_servers.ts";
+import { repoRoot } from "./helpers/runtime.ts";
 
 describe("Hono and a Deno server", () => {
-  let valkey: ValkeyDeployment;
-  let client: GlideClient;
-  before(async () => {
-    valkey = await startStandalone();
-    client = await standaloneClient(valkey);
-  });
-  after(async () => {
-    client?.close();
-    await valkey?.stop();
-  });
+  const env = standaloneSuite();
 
   it("a Hono app with @hono/session keeps its session in Valkey and ends it at logout", async () => {
-    const store = new ValkeyStore({ client, prefix: "hono:", ttl: 600 });
+    const store = new ValkeyStore({ client: env.client, prefix: "hono:", ttl: 600 });
     const server = serve({ fetch: createHonoApp(store).fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise<void>((resolve) => server.once("listening", () => resolve()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -55,17 +38,20 @@ describe("Hono and a Deno server", () => {
           id: sid,
         });
       }
-      assert.equal(JSON.parse(String(await client.customCommand(["GET", "hono:" + sid]))).views, 3);
-      const pttl = Number(await client.customCommand(["PTTL", "hono:" + sid]));
+      assert.equal(
+        JSON.parse(String(await env.client.customCommand(["GET", "hono:" + sid]))).views,
+        3,
+      );
+      const pttl = Number(await env.client.customCommand(["PTTL", "hono:" + sid]));
       assert.ok(pttl > 590_000 && pttl <= 600_000, `pttl ${pttl}`);
       await browser.request("POST", "/logout");
       // @hono/session does not wait for delete(): allow it a moment to land.
       for (
         let i = 0;
-        i < 50 && (await client.customCommand(["EXISTS", "hono:" + sid])) === 1;
+        i < 50 && (await env.client.customCommand(["EXISTS", "hono:" + sid])) === 1;
         i++
       ) await sleep(10);
-      assert.equal(await client.customCommand(["EXISTS", "hono:" + sid]), 0);
+      assert.equal(await env.client.customCommand(["EXISTS", "hono:" + sid]), 0);
       assert.equal((await browser.request("GET", "/count")).status, 401);
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -80,7 +66,7 @@ describe("Hono and a Deno server", () => {
       "-A",
       join(root, "examples", "deno_express.ts"),
       "--valkey-port",
-      String(valkey.nodes[0]!.port),
+      String(env.deployment.nodes[0]!.port),
       "--port",
       "0",
     ], {
@@ -108,7 +94,7 @@ describe("Hono and a Deno server", () => {
       for (let n = 1; n <= 3; n++) {
         assert.deepEqual((await browser.request("GET", "/")).json, { views: n, runtime: "deno" });
       }
-      const keys = String(await client.customCommand(["KEYS", "deno:*"]));
+      const keys = String(await env.client.customCommand(["KEYS", "deno:*"]));
       assert.match(keys, /^deno:/);
     } finally {
       child.kill("SIGKILL");

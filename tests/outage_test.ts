@@ -7,35 +7,19 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { after, before, describe, it } from "node:test";
-import type { GlideClient } from "@valkey/valkey-glide";
+import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
 import { createExpressApp } from "../examples/express_app.ts";
-import { standaloneClient } from "./helpers/clients.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
-import {
-  sleep,
-  startProcess,
-  startStandalone,
-  stopProcess,
-  type ValkeyDeployment,
-} from "./helpers/valkey_servers.ts";
+import { sleep, startProcess, stopProcess } from "./helpers/valkey_servers.ts";
+import { standaloneSuite } from "./helpers/suite.ts";
 
 describe("Valkey down and back", () => {
-  let server: ValkeyDeployment;
-  let client: GlideClient;
-  before(async () => {
-    server = await startStandalone(["--appendonly", "yes", "--appendfsync", "always"]);
-    client = await standaloneClient(server);
-  });
-  after(async () => {
-    client?.close();
-    await server?.stop();
-  });
+  const env = standaloneSuite(["--appendonly", "yes", "--appendfsync", "always"]);
 
   it("calls fail fast while Valkey is down, and the same store serves again when it is back", async () => {
-    const store = new ValkeyStore({ client, prefix: "outage:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "outage:" });
     const sids = Array.from({ length: 50 }, (_, n) => `s${n}`);
     await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
     const app = await listen(createServer(createExpressApp(store)));
@@ -43,7 +27,7 @@ describe("Valkey down and back", () => {
     assert.equal((await browser.request("POST", "/login", {})).status, 200);
     assert.equal((await browser.request("GET", "/count")).status, 200);
 
-    const node = server.nodes[0]!;
+    const node = env.deployment.nodes[0]!;
     await stopProcess(node, "SIGKILL");
     try {
       const calls: Array<[string, () => Promise<unknown>]> = [

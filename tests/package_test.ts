@@ -19,19 +19,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import { repoRoot } from "./helpers/runtime.ts";
 
 const run = promisify(execFile);
-
-/** The repository root, found from this file (tests/ in the sources, npm/esm/tests/ in the build). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "scripts", "build_npm.ts"))) dir = dirname(dir);
-  return dir;
-}
 
 const root = repoRoot();
 

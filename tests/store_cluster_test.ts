@@ -3,15 +3,16 @@ import { after, before, describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
 import { clusterClient } from "./helpers/clients.ts";
 import { type ContractContext, sessionWith } from "./helpers/contract_context.ts";
+import { readPrimaries } from "./helpers/cluster_layout.ts";
 import { cli, startCluster, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
 
-describe("ValkeyStore with a GlideClusterClient on a 3-primary cluster", () => {
+describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with 1 replica each", () => {
   let cluster: ValkeyDeployment;
   let ctx: ContractContext;
   before(async () => {
-    cluster = await startCluster(0);
+    cluster = await startCluster(1);
     ctx = {
       kind: "cluster",
       client: await clusterClient(cluster),
@@ -31,9 +32,13 @@ describe("ValkeyStore with a GlideClusterClient on a 3-primary cluster", () => {
     await Promise.all(
       Array.from({ length: 300 }, (_, n) => store.set(`s${n}`, sessionWith({ n }))),
     );
+    // Count on the primaries only: replicas hold copies.
+    const primaries = await readPrimaries(cluster.nodes);
+    assert.equal(primaries.length, 3);
     const perNode = await Promise.all(
-      cluster.nodes.map(async (node) =>
-        (await cli(node.port, "--scan", "--pattern", "spread:*")).split("\n").filter(Boolean).length
+      primaries.map(async (primary) =>
+        (await cli(primary.port, "--scan", "--pattern", "spread:*")).split("\n").filter(Boolean)
+          .length
       ),
     );
     assert.equal(perNode.reduce((a, b) => a + b, 0), 300);

@@ -1,5 +1,7 @@
 /** Which runtime runs the tests, and how to start a fixture script in a child process of the same runtime. */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
@@ -37,4 +39,11 @@ export function runFixture(name: string, args: string[], timeoutMs: number): Pro
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** The repository root, found from this file (tests/ in the sources, npm/esm/tests/ in the build). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "scripts", "build_npm.ts"))) dir = dirname(dir);
+  return dir;
 }

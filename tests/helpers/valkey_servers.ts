@@ -63,10 +63,9 @@ export async function startProcess(node: ValkeyNode): Promise<void> {
   await waitForPort(node.port, 10_000);
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const socket = new Socket();
       socket.once("connect", () => {
         socket.destroy();
@@ -78,10 +77,11 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       socket.connect(port, HOST);
     });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`valkey-server on port ${port} did not start within ${timeoutMs} ms`);
+  return waitUntil(
+    accepts,
+    timeoutMs,
+    () => `valkey-server on port ${port} did not start within ${timeoutMs} ms`,
+  );
 }
 
 /** Kills a node's process with `signal` and waits for it to exit. */
@@ -101,6 +101,20 @@ export async function stopProcess(
 export async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run("valkey-cli", ["-h", HOST, "-p", String(port), ...args]);
   return stdout;
+}
+
+/** Polls `check` every `everyMs` until it is true; throws `describe()` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(describe());
+    await sleep(everyMs);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -227,9 +241,9 @@ export async function waitForClusterOk(
   replicas: number,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const infos = await Promise.all(
+  let infos: string[] = [];
+  const ready = async () => {
+    infos = await Promise.all(
       nodes.filter((node) => node.process !== undefined).map((node) =>
         cli(node.port, "cluster", "info")
       ),
@@ -237,11 +251,9 @@ export async function waitForClusterOk(
     const ok = infos.every((info) =>
       info.includes("cluster_state:ok") && info.includes("cluster_known_nodes:" + nodes.length)
     );
-    const linked = replicas === 0 || (await replicasInSync(nodes, replicas));
-    if (ok && linked) return;
-    if (Date.now() > deadline) throw new Error(`cluster not ready: ${infos.join(" | ")}`);
-    await sleep(100);
-  }
+    return ok && (replicas === 0 || (await replicasInSync(nodes, replicas)));
+  };
+  await waitUntil(ready, timeoutMs, () => `cluster not ready: ${infos.join(" | ")}`, 100);
 }
 
 /**
@@ -268,14 +280,14 @@ async function replicasInSync(nodes: ValkeyNode[], replicas: number): Promise<bo
 }
 
 /** Waits until every replica holds exactly what its primary holds (offsets and key counts). */
-export async function waitForReplicasInSync(
+export function waitForReplicasInSync(
   nodes: ValkeyNode[],
   replicas: number,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await replicasInSync(nodes, replicas))) {
-    if (Date.now() > deadline) throw new Error(`replicas not in sync after ${timeoutMs} ms`);
-    await sleep(50);
-  }
+  return waitUntil(
+    () => replicasInSync(nodes, replicas),
+    timeoutMs,
+    () => `replicas not in sync after ${timeoutMs} ms`,
+  );
 }
