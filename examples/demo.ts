@@ -44,7 +44,7 @@ export function createDemoServer(store: ValkeyStore): Server {
     if (!req.session.user) {
       res.send(
         page(
-          `<form method="post" action="/login"><label>Name <input name="user" id="user" value="ada"></label>
+          `<form method="post" action="/login"><label>Name <input name="user" id="name" value="ada"></label>
 <button id="login">Log in</button></form>`,
         ),
       );

@@ -47,18 +47,19 @@ describe("the demo page in headless Chromium", () => {
     const page = await browser.newPage();
     try {
       await page.goto(server.url + "/");
-      await page.fill("#user", "Zoë");
-      await page.click("#login");
+      await page.fill("#name", "Zoë");
+      // Each click below loads a new page: wait for it before reading it.
+      await Promise.all([page.waitForNavigation(), page.click("#login")]);
       assert.equal(await page.textContent("#user"), "Zoë");
       assert.equal(await page.textContent("#views"), "1");
       await page.reload();
       assert.equal(await page.textContent("#views"), "2");
-      await page.click("#reload");
+      await Promise.all([page.waitForNavigation(), page.click("#reload")]);
       assert.equal(await page.textContent("#views"), "3");
       const [sid] = await store.ids();
       assert.ok(sid, "no session in Valkey");
       assert.equal(JSON.parse(String(await client.customCommand(["GET", "demo:" + sid]))).views, 3);
-      await page.click("#logout");
+      await Promise.all([page.waitForNavigation(), page.click("#logout")]);
       assert.equal(
         await page.locator("#login").count(),
         1,
