@@ -7,7 +7,6 @@ import type { GlideClient, GlideClusterClient, GlideReturnType } from "@valkey/v
 import { type Callback, settle } from "./callback.ts";
 import { isClusterClient } from "./client_kind.ts";
 import { CommandPipeline } from "./command_pipeline.ts";
-import { toStoreError, type ValkeyStoreError } from "./errors.ts";
 import { expressSessionPending, ExpressSessionStore } from "./express_session.ts";
 import { destroyedMarkerKey, prefixPattern, sessionKey } from "./keys.ts";
 import { scanKeyPages } from "./key_scan.ts";
@@ -24,9 +23,10 @@ import {
   readCommands,
   setCommand,
   touchCommand,
-  withScriptBody,
 } from "./scripts.ts";
-import { corrupt, decodeSession, encodeSession } from "./serializer.ts";
+import { toStoreError } from "./errors.ts";
+import { sendWithRetries } from "./retry_policy.ts";
+import { decodeSession, encodeSession } from "./serializer.ts";
 import { applyKeyExpiry, sessionTtlMs } from "./ttl.ts";
 
 /**
@@ -331,96 +331,7 @@ export class ValkeyStore extends ExpressSessionStore {
     }
   }
 
-  async #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
-    try {
-      return await this.#pipeline.send(args, operation, sid);
-    } catch (error) {
-      return await this.#recover(error, args, operation, sid);
-    }
+  #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
+    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid);
   }
-
-  /**
-   * The retries a failed command gets, each one bounded:
-   *
-   * - NOSCRIPT (an empty script cache after a restart or failover): once, as EVAL;
-   * - cluster, TRYAGAIN (a two-key script in a slot mid-migration): resent
-   *   on its own with a short backoff (400 ms in all);
-   * - cluster, MOVED to a primary the last slot map lists as serving: resent
-   *   on its own once, so GLIDE follows it and updates its slot map (batches
-   *   report MOVED without following it). MOVED to any other address fails
-   *   at once: before a failover completes it points at the dead primary,
-   *   and following it was measured to stall GLIDE's client;
-   * - cluster, a timeout: sent once more (a primary stalls briefly while
-   *   slots migrate).
-   *
-   * Any other error is final. Store commands are idempotent, so a resend is
-   * safe, and a logout stays final (the marker check is in the script).
-   */
-  async #recover(
-    error: unknown,
-    args: string[],
-    operation: string,
-    sid: string | undefined,
-  ): Promise<GlideReturnType> {
-    let last = error;
-    let tryAgains = 0;
-    let followedMove = false;
-    let timeouts = 0;
-    for (;;) {
-      const evalForm = isNoScript(last) ? withScriptBody(args) : undefined;
-      const moved = this.#cluster ? movedTarget(last) : undefined;
-      let resend: () => Promise<GlideReturnType> = () => this.#pipeline.sendAlone(args);
-      if (evalForm !== undefined) {
-        args = evalForm; // at most once: an EVAL has no EVAL form
-      } else if (this.#cluster && isTryAgain(last) && tryAgains < TRYAGAIN_DELAYS_MS.length) {
-        await new Promise((resolve) => setTimeout(resolve, TRYAGAIN_DELAYS_MS[tryAgains++]));
-      } else if (moved !== undefined && !followedMove && this.#pipeline.isServingPrimary(moved)) {
-        followedMove = true;
-      } else if (this.#cluster && isTimeout(last) && timeouts === 0) {
-        timeouts++;
-        resend = () => this.#pipeline.send(args, operation, sid);
-      } else {
-        throw classify(last, operation, sid);
-      }
-      try {
-        return await resend();
-      } catch (next) {
-        last = next;
-      }
-    }
-  }
-}
-
-/** Backoff between resends after TRYAGAIN (400 ms in all). */
-const TRYAGAIN_DELAYS_MS = [10, 30, 60, 100, 200];
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : "";
-}
-
-function isTryAgain(error: unknown): boolean {
-  // Valkey says "TRYAGAIN"; GLIDE may render it as "TryAgain".
-  return /\b(TRYAGAIN|TryAgain)\b/.test(message(error));
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === "TimeoutError";
-}
-
-/** The address a MOVED reply points at ("MOVED 123 host:port", GLIDE: "Moved: 123 host:port"). */
-function movedTarget(error: unknown): string | undefined {
-  return /\b(?:MOVED|Moved):? \d+ (\S+?);?(?:\s|$)/.exec(message(error))?.[1];
-}
-
-function isNoScript(error: unknown): boolean {
-  // Valkey says "NOSCRIPT"; GLIDE reports it as "NoScriptError: No matching script".
-  return /NOSCRIPT|NoScriptError/.test(message(error));
-}
-
-function classify(error: unknown, operation: string, sid: string | undefined): ValkeyStoreError {
-  const message = error instanceof Error ? error.message : "";
-  if (sid !== undefined && message.includes("WRONGTYPE")) {
-    return corrupt(operation, sid, "the key holds a value of another type than string", error);
-  }
-  return toStoreError(error, operation, sid);
 }

@@ -1,0 +1,104 @@
+/**
+ * Which failed commands the store sends again, and how: every resend is
+ * bounded, and every store command is idempotent, so a resend is safe. A
+ * logout stays final through resends (the marker check is in the script).
+ *
+ * @module
+ */
+import type { GlideReturnType } from "@valkey/valkey-glide";
+import type { CommandPipeline } from "./command_pipeline.ts";
+import { toStoreError, type ValkeyStoreError } from "./errors.ts";
+import { withScriptBody } from "./scripts.ts";
+import { corrupt } from "./serializer.ts";
+
+/**
+ * Sends a command through the pipeline; when it fails, applies the retries
+ * below, each one bounded:
+ *
+ * - NOSCRIPT (an empty script cache after a restart or failover): once, as EVAL;
+ * - cluster, TRYAGAIN (a two-key script in a slot mid-migration): resent
+ *   on its own with a short backoff (400 ms in all);
+ * - cluster, MOVED to a primary the last slot map lists as serving: resent
+ *   on its own once, so GLIDE follows it and updates its slot map (batches
+ *   report MOVED without following it). MOVED to any other address fails
+ *   at once: before a failover completes it points at the dead primary,
+ *   and following it was measured to stall GLIDE's client;
+ * - cluster, a timeout: sent once more (a primary stalls briefly while
+ *   slots migrate).
+ *
+ * Any other error is final. Store commands are idempotent, so a resend is
+ * safe, and a logout stays final (the marker check is in the script).
+ */
+export async function sendWithRetries(
+  pipeline: CommandPipeline,
+  cluster: boolean,
+  args: string[],
+  operation: string,
+  sid: string | undefined,
+): Promise<GlideReturnType> {
+  let last: unknown;
+  try {
+    return await pipeline.send(args, operation, sid);
+  } catch (error) {
+    last = error;
+  }
+  let tryAgains = 0;
+  let followedMove = false;
+  let timeouts = 0;
+  for (;;) {
+    const evalForm = isNoScript(last) ? withScriptBody(args) : undefined;
+    const moved = cluster ? movedTarget(last) : undefined;
+    let resend: () => Promise<GlideReturnType> = () => pipeline.sendAlone(args);
+    if (evalForm !== undefined) {
+      args = evalForm; // at most once: an EVAL has no EVAL form
+    } else if (cluster && isTryAgain(last) && tryAgains < TRYAGAIN_DELAYS_MS.length) {
+      await new Promise((resolve) => setTimeout(resolve, TRYAGAIN_DELAYS_MS[tryAgains++]));
+    } else if (moved !== undefined && !followedMove && pipeline.isServingPrimary(moved)) {
+      followedMove = true;
+    } else if (cluster && isTimeout(last) && timeouts === 0) {
+      timeouts++;
+      resend = () => pipeline.send(args, operation, sid);
+    } else {
+      throw classify(last, operation, sid);
+    }
+    try {
+      return await resend();
+    } catch (next) {
+      last = next;
+    }
+  }
+}
+
+/** Backoff between resends after TRYAGAIN (400 ms in all). */
+const TRYAGAIN_DELAYS_MS = [10, 30, 60, 100, 200];
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : "";
+}
+
+function isTryAgain(error: unknown): boolean {
+  // Valkey says "TRYAGAIN"; GLIDE may render it as "TryAgain".
+  return /\b(TRYAGAIN|TryAgain)\b/.test(message(error));
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === "TimeoutError";
+}
+
+/** The address a MOVED reply points at ("MOVED 123 host:port", GLIDE: "Moved: 123 host:port"). */
+function movedTarget(error: unknown): string | undefined {
+  return /\b(?:MOVED|Moved):? \d+ (\S+?);?(?:\s|$)/.exec(message(error))?.[1];
+}
+
+function isNoScript(error: unknown): boolean {
+  // Valkey says "NOSCRIPT"; GLIDE reports it as "NoScriptError: No matching script".
+  return /NOSCRIPT|NoScriptError/.test(message(error));
+}
+
+function classify(error: unknown, operation: string, sid: string | undefined): ValkeyStoreError {
+  const message = error instanceof Error ? error.message : "";
+  if (sid !== undefined && message.includes("WRONGTYPE")) {
+    return corrupt(operation, sid, "the key holds a value of another type than string", error);
+  }
+  return toStoreError(error, operation, sid);
+}
