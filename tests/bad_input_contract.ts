@@ -48,6 +48,27 @@ export function badInputContract(getContext: () => ContractContext): void {
       });
     }
 
+    it("a failing command does not fail the other calls pipelined with it", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const good = Array.from({ length: 30 }, (_, n) => `good${n}`);
+      await Promise.all(good.map((sid) => store.set(sid, sessionWith({ sid }))));
+      await raw(ctx, "HSET", store.prefix + "bad", "f", "v");
+      // Issued in the same tick, so they leave in the same pipeline(s).
+      const results = await Promise.allSettled([
+        ...good.slice(0, 15).map((sid) => store.get(sid)),
+        store.get("bad"),
+        ...good.slice(15).map((sid) => store.get(sid)),
+      ]);
+      const bad = results[15]!;
+      assert.equal(bad.status, "rejected");
+      const others = results.filter((_, i) => i !== 15);
+      assert.deepEqual(
+        others.map((r) => r.status === "fulfilled" ? (r.value as { sid: string }).sid : "rejected"),
+        good,
+      );
+    });
+
     it("all fails with an error naming the corrupt entry when one is among good ones", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
