@@ -40,10 +40,7 @@ async function* scanStandalone(target: ScanTarget): AsyncGenerator<string[]> {
   const client = target.client as GlideClient;
   let cursor = "0";
   do {
-    const reply = await step(
-      client.customCommand(scanArgs(cursor, target)),
-      target.operation,
-    );
+    const reply = await step(() => client.customCommand(scanArgs(cursor, target)), target);
     const [next, keys] = reply as [string, string[]];
     cursor = String(next);
     if (keys.length > 0) yield keys;
@@ -56,15 +53,16 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
   const seen = new Set<string>();
   const deadline = Date.now() + UNSTABLE_SCAN_BUDGET_MS;
   for (;;) {
-    const before = await step(readClusterTopology(client), target.operation);
+    const before = await step(() => readClusterTopology(client), target);
     for (const { host, port } of before.primaries) {
       let cursor = "0";
       do {
         const reply = await step(
-          client.customCommand(scanArgs(cursor, target), {
-            route: { type: "routeByAddress", host, port },
-          }),
-          target.operation,
+          () =>
+            client.customCommand(scanArgs(cursor, target), {
+              route: { type: "routeByAddress", host, port },
+            }),
+          target,
         );
         const [next, keys] = reply as [string, string[]];
         cursor = String(next);
@@ -73,7 +71,7 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
         if (fresh.length > 0) yield fresh;
       } while (cursor !== "0");
     }
-    const after = await step(readClusterTopology(client), target.operation);
+    const after = await step(() => readClusterTopology(client), target);
     const stable = !before.migrating && !after.migrating &&
       before.signature === after.signature;
     if (stable) return;
@@ -92,8 +90,22 @@ function scanArgs(cursor: string, target: ScanTarget): string[] {
   return ["SCAN", cursor, "MATCH", target.pattern, "COUNT", String(target.count)];
 }
 
-/** Runs one scan step with a timeout of our own. */
-async function step<T>(work: Promise<T>, operation: string): Promise<T> {
+/**
+ * Runs one scan step with a timeout of our own. In cluster mode a step that
+ * GLIDE timed out is sent once more: a primary that is migrating keys can
+ * stall past the request timeout, and a step (same cursor) is idempotent.
+ */
+async function step<T>(work: () => Promise<T>, target: ScanTarget): Promise<T> {
+  try {
+    return await guarded(work(), target.operation);
+  } catch (error) {
+    const timedOut = error instanceof Error && error.constructor.name === "TimeoutError";
+    if (!target.cluster || !timedOut) throw error;
+    return await guarded(work(), target.operation);
+  }
+}
+
+async function guarded<T>(work: Promise<T>, operation: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
