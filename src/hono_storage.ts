@@ -10,7 +10,9 @@ import type { ValkeyStore } from "./store.ts";
 /**
  * The external storage `@hono/session`'s `useSessionStorage()` takes.
  * `set` and `delete` return nothing (Hono does not wait for them), so
- * their failures go to `onError` instead of becoming unhandled rejections.
+ * their failures go to `onError` instead of becoming unhandled rejections,
+ * and `get` of a session waits for that session's write still in flight
+ * (read-your-writes within one process).
  *
  * @example Usage
  * ```ts ignore
@@ -74,9 +76,21 @@ export function honoSessionStorage<Data extends Record<string, unknown> = Record
   options: HonoSessionStorageOptions = {},
 ): HonoSessionStorage<Data> {
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  // Hono does not wait for set/delete, so the next request of the same
+  // session can arrive first: get() waits for that session's write in flight.
+  const writes = new Map<string, Promise<void>>();
+  const track = (sid: string, write: Promise<void>): void => {
+    const done = write.catch(onError).finally(() => {
+      if (writes.get(sid) === done) writes.delete(sid);
+    });
+    writes.set(sid, done);
+  };
   return {
-    get: async (sid) => (await store.get(sid)) as Data | null,
-    set: (sid, value) => void store.set(sid, value as SessionData).catch(onError),
-    delete: (sid) => void store.destroy(sid).catch(onError),
+    get: async (sid) => {
+      await writes.get(sid);
+      return (await store.get(sid)) as Data | null;
+    },
+    set: (sid, value) => track(sid, store.set(sid, value as SessionData)),
+    delete: (sid) => track(sid, store.destroy(sid)),
   };
 }
