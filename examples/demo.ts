@@ -61,7 +61,9 @@ export function createDemoServer(store: ValkeyStore): Server {
       if (error) return next(error);
       req.session.user = String(req.body?.user || "guest");
       req.session.views = 0;
-      res.redirect(303, "/");
+      // express-session sends a redirect's headers before its own save has
+      // finished, and browsers follow redirects at once: save first.
+      req.session.save((saveError) => (saveError ? next(saveError) : res.redirect(303, "/")));
     });
   });
   app.post("/logout", (req, res, next) => {

@@ -50,6 +50,9 @@ describe("the demo page in headless Chromium", () => {
       await page.fill("#name", "Zoë");
       // Each click below loads a new page: wait for it before reading it.
       await Promise.all([page.waitForNavigation(), page.click("#login")]);
+      await page.waitForSelector("#user", { timeout: 10_000 }).catch(async () => {
+        throw new Error(`after logging in the page shows: ${(await page.content()).slice(0, 600)}`);
+      });
       assert.equal(await page.textContent("#user"), "Zoë");
       assert.equal(await page.textContent("#views"), "1");
       await page.reload();
