@@ -17,16 +17,27 @@ export interface Subject {
 
 const TTL_SECONDS = 86_400;
 
-export async function thisStore(port: number): Promise<Subject> {
-  const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port }] });
-  const store = new ValkeyStore({ client, prefix: "bench:" });
+interface PromiseStore {
+  set(sid: string, session: Record<string, unknown>): Promise<unknown>;
+  get(sid: string): Promise<unknown>;
+  touch(sid: string, session: Record<string, unknown>): Promise<unknown>;
+}
+
+/** A session store's promise API as a benchmark subject. */
+function fromStore(name: string, store: PromiseStore, close: () => Promise<void>): Subject {
   return {
-    name: "this store",
+    name,
     set: (sid, session) => store.set(sid, session),
     get: (sid) => store.get(sid),
     touch: (sid, session) => store.touch(sid, session),
-    close: () => Promise.resolve(client.close()),
+    close,
   };
+}
+
+export async function thisStore(port: number): Promise<Subject> {
+  const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port }] });
+  const store = new ValkeyStore({ client, prefix: "bench:" });
+  return fromStore("this store", store, () => Promise.resolve(client.close()));
 }
 
 export async function rawGlide(port: number): Promise<Subject> {
@@ -46,23 +57,11 @@ export async function rawGlide(port: number): Promise<Subject> {
   };
 }
 
-interface PromiseStore {
-  set(sid: string, session: unknown): Promise<unknown>;
-  get(sid: string): Promise<unknown>;
-  touch(sid: string, session: unknown): Promise<unknown>;
-}
-
 export async function connectValkey101(port: number): Promise<Subject> {
   const { ValkeyStore: OldStore } = await import("connect-valkey-1");
   const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port }] });
   const store = new OldStore({ client, prefix: "bench:" }) as unknown as PromiseStore;
-  return {
-    name: "connect-valkey 1.0.1",
-    set: (sid, session) => store.set(sid, session),
-    get: (sid) => store.get(sid),
-    touch: (sid, session) => store.touch(sid, session),
-    close: () => Promise.resolve(client.close()),
-  };
+  return fromStore("connect-valkey 1.0.1", store, () => Promise.resolve(client.close()));
 }
 
 export async function connectRedis(port: number): Promise<Subject> {
@@ -71,11 +70,5 @@ export async function connectRedis(port: number): Promise<Subject> {
   const client = createClient({ socket: { host: "127.0.0.1", port } });
   await client.connect();
   const store = new RedisStore({ client, prefix: "bench:" }) as unknown as PromiseStore;
-  return {
-    name: "connect-redis 9 + node-redis 5",
-    set: (sid, session) => store.set(sid, session),
-    get: (sid) => store.get(sid),
-    touch: (sid, session) => store.touch(sid, session),
-    close: async () => void (await client.quit()),
-  };
+  return fromStore("connect-redis 9 + node-redis 5", store, async () => void (await client.quit()));
 }

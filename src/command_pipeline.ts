@@ -30,7 +30,7 @@ import {
   type GlideClusterClient,
   type GlideReturnType,
 } from "@valkey/valkey-glide";
-import { ValkeyStoreError } from "./errors.ts";
+import { isUnreachableError, ValkeyStoreError } from "./errors.ts";
 import { SlotMap } from "./slot_map.ts";
 
 /** Bounds of a {@link CommandPipeline}. */
@@ -68,9 +68,8 @@ function keyOf(args: string[]): string {
   return (args[0] === "EVALSHA" || args[0] === "EVAL" ? args[3] : args[1]) ?? "";
 }
 
-// Errors that mean the slot map is stale or a node is gone.
-const TOPOLOGY_TROUBLE =
-  /\b(MOVED|Moved|ASK|Ask|CLUSTERDOWN|ClusterDown)\b|ConnectionError|TimeoutError|ClosingError/;
+// Replies that mean the slot map is stale (a node being gone is `isUnreachableError`).
+const SLOTS_MOVED = /\b(MOVED|Moved|ASK|Ask|CLUSTERDOWN|ClusterDown)\b/;
 
 /** Queues commands and sends them to Valkey in pipelines, per lane. */
 export class CommandPipeline {
@@ -220,7 +219,7 @@ export class CommandPipeline {
 
   #trouble(error: unknown): void {
     if (this.#slots === undefined) return;
-    const text = error instanceof Error ? `${error.constructor.name} ${error.message}` : "";
-    if (TOPOLOGY_TROUBLE.test(text)) this.#slots.refresh();
+    const moved = error instanceof Error && SLOTS_MOVED.test(error.message);
+    if (moved || isUnreachableError(error)) this.#slots.refresh();
   }
 }

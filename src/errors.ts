@@ -85,6 +85,16 @@ const UNREACHABLE_ERROR_NAMES = new Set([
   "TimeoutError",
 ]);
 
+/** True for GLIDE's errors that mean Valkey could not be reached (closed, connection lost, timed out). */
+export function isUnreachableError(error: unknown): boolean {
+  return error instanceof Error && UNREACHABLE_ERROR_NAMES.has(error.constructor.name);
+}
+
+/** True for GLIDE's request timeout. */
+export function isTimeoutError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === "TimeoutError";
+}
+
 /**
  * Wraps any error from a Valkey command in a {@link ValkeyStoreError} that
  * says which operation failed; errors that already are one pass through.
@@ -103,13 +113,12 @@ export function toStoreError(
       cause: error,
     });
   }
-  const name = error instanceof Error ? error.constructor.name : "";
   const message = error instanceof Error ? error.message : String(error);
-  if (UNREACHABLE_ERROR_NAMES.has(name)) {
+  if (isUnreachableError(error)) {
     return new ValkeyStoreError(
       operation,
       "UNREACHABLE",
-      `could not reach Valkey (${name}: ${message})`,
+      `could not reach Valkey (${(error as Error).constructor.name}: ${message})`,
       { sessionId, cause: error },
     );
   }

@@ -15,7 +15,7 @@
  */
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { readClusterTopology } from "./cluster_topology.ts";
-import { ValkeyStoreError } from "./errors.ts";
+import { isTimeoutError, ValkeyStoreError } from "./errors.ts";
 
 /** How long one SCAN step may take before the scan fails (our own guard). */
 export const SCAN_STEP_TIMEOUT_MS = 5_000;
@@ -99,8 +99,7 @@ async function step<T>(work: () => Promise<T>, target: ScanTarget): Promise<T> {
   try {
     return await guarded(work(), target.operation);
   } catch (error) {
-    const timedOut = error instanceof Error && error.constructor.name === "TimeoutError";
-    if (!target.cluster || !timedOut) throw error;
+    if (!target.cluster || !isTimeoutError(error)) throw error;
     return await guarded(work(), target.operation);
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { GlideReturnType } from "@valkey/valkey-glide";
 import type { CommandPipeline } from "./command_pipeline.ts";
-import { toStoreError, type ValkeyStoreError } from "./errors.ts";
+import { isTimeoutError, toStoreError, type ValkeyStoreError } from "./errors.ts";
 import { withScriptBody } from "./scripts.ts";
 import { corrupt } from "./serializer.ts";
 
@@ -55,7 +55,7 @@ export async function sendWithRetries(
       await new Promise((resolve) => setTimeout(resolve, TRYAGAIN_DELAYS_MS[tryAgains++]));
     } else if (moved !== undefined && !followedMove && pipeline.isServingPrimary(moved)) {
       followedMove = true;
-    } else if (cluster && isTimeout(last) && timeouts === 0) {
+    } else if (cluster && isTimeoutError(last) && timeouts === 0) {
       timeouts++;
       resend = () => pipeline.send(args, operation, sid);
     } else {
@@ -81,10 +81,6 @@ function isTryAgain(error: unknown): boolean {
   return /\b(TRYAGAIN|TryAgain)\b/.test(message(error));
 }
 
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === "TimeoutError";
-}
-
 /** The address a MOVED reply points at ("MOVED 123 host:port", GLIDE: "Moved: 123 host:port"). */
 function movedTarget(error: unknown): string | undefined {
   return /\b(?:MOVED|Moved):? \d+ (\S+?);?(?:\s|$)/.exec(message(error))?.[1];
@@ -96,8 +92,7 @@ function isNoScript(error: unknown): boolean {
 }
 
 function classify(error: unknown, operation: string, sid: string | undefined): ValkeyStoreError {
-  const message = error instanceof Error ? error.message : "";
-  if (sid !== undefined && message.includes("WRONGTYPE")) {
+  if (sid !== undefined && message(error).includes("WRONGTYPE")) {
     return corrupt(operation, sid, "the key holds a value of another type than string", error);
   }
   return toStoreError(error, operation, sid);

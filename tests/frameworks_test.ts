@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
+import express from "express";
 import { ValkeyStore } from "../mod.ts";
 import { createConnectServer } from "../examples/connect_app.ts";
 import { createExpressApp } from "../examples/express_app.ts";
@@ -57,25 +58,17 @@ for (const kind of ["standalone", "cluster"] as const) {
       await deployment?.stop();
     });
 
-    it("an Express 5 app keeps the session across requests and ends it at logout", async () => {
-      const store = new ValkeyStore({ client: env.client, prefix: `e5-${kind}:` });
-      const server = await listen(createServer(createExpressApp(store)));
-      try {
-        await loginCountLogout(server.url, env, store);
-      } finally {
-        await server.close();
-      }
-    });
-
-    it("an Express 4 app keeps the session across requests and ends it at logout", async () => {
-      const store = new ValkeyStore({ client: env.client, prefix: `e4-${kind}:` });
-      const server = await listen(createServer(createExpressApp(store, express4)));
-      try {
-        await loginCountLogout(server.url, env, store);
-      } finally {
-        await server.close();
-      }
-    });
+    for (const [version, createExpress] of [[5, express], [4, express4]] as const) {
+      it(`an Express ${version} app keeps the session across requests and ends it at logout`, async () => {
+        const store = new ValkeyStore({ client: env.client, prefix: `e${version}-${kind}:` });
+        const server = await listen(createServer(createExpressApp(store, createExpress)));
+        try {
+          await loginCountLogout(server.url, env, store);
+        } finally {
+          await server.close();
+        }
+      });
+    }
 
     it("a Fastify 5 app with @fastify/session keeps the session and ends it at logout", async () => {
       const store = new ValkeyStore({ client: env.client, prefix: `fy-${kind}:` });

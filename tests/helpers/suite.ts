@@ -13,30 +13,29 @@ export interface Suite<C> {
   client: C;
 }
 
-/** A standalone valkey-server (with `extra` config) and a GlideClient for the suite. */
-export function standaloneSuite(extra: string[] = []): Suite<GlideClient> {
-  const suite = {} as Suite<GlideClient>;
+/** Registers hooks that start a deployment and a client on it before the suite, and stop them after. */
+function suite<C extends { close(): void }>(
+  start: () => Promise<ValkeyDeployment>,
+  connect: (deployment: ValkeyDeployment) => Promise<C>,
+): Suite<C> {
+  const state = {} as Suite<C>;
   before(async () => {
-    suite.deployment = await startStandalone(extra);
-    suite.client = await standaloneClient(suite.deployment);
+    state.deployment = await start();
+    state.client = await connect(state.deployment);
   });
   after(async () => {
-    suite.client?.close();
-    await suite.deployment?.stop();
+    state.client?.close();
+    await state.deployment?.stop();
   });
-  return suite;
+  return state;
+}
+
+/** A standalone valkey-server (with `extra` config) and a GlideClient for the suite. */
+export function standaloneSuite(extra: string[] = []): Suite<GlideClient> {
+  return suite(() => startStandalone(extra), (deployment) => standaloneClient(deployment));
 }
 
 /** A cluster of 3 primaries with `replicas` replicas each, and a GlideClusterClient, for the suite. */
 export function clusterSuite(replicas: number): Suite<GlideClusterClient> {
-  const suite = {} as Suite<GlideClusterClient>;
-  before(async () => {
-    suite.deployment = await startCluster(replicas);
-    suite.client = await clusterClient(suite.deployment);
-  });
-  after(async () => {
-    suite.client?.close();
-    await suite.deployment?.stop();
-  });
-  return suite;
+  return suite(() => startCluster(replicas), (deployment) => clusterClient(deployment));
 }
