@@ -122,22 +122,9 @@ export class CommandPipeline {
     });
   }
 
-  /**
-   * Sends one command on its own, outside any batch: GLIDE follows cluster
-   * redirections (MOVED/ASK) for single commands, and refreshes its slot
-   * map, where a batch reports them as errors.
-   */
+  /** Sends one command on its own, outside any batch (a lone call, or a retry). */
   async sendAlone(args: string[]): Promise<GlideReturnType> {
     return await this.#client.customCommand(args) as GlideReturnType;
-  }
-
-  /**
-   * Whether a MOVED reply points at a healthy primary of the last slot map
-   * read: only then is following it safe (before a failover completes,
-   * MOVED still points at the dead primary).
-   */
-  isServingPrimary(address: string): boolean {
-    return this.#slots?.isServing(address) ?? false;
   }
 
   #schedule(lane: Lane): void {

@@ -22,7 +22,6 @@ const MIN_REFRESH_GAP_MS = 1_000;
 export class SlotMap {
   readonly #client: GlideClusterClient;
   #owners: string[] | undefined;
-  #primaries = new Set<string>();
   #readAt = 0;
   #reading = false;
 
@@ -36,11 +35,6 @@ export class SlotMap {
     return this.#owners?.[hashSlot(key)] ?? "?";
   }
 
-  /** Whether `address` ("host:port") serves slots as a healthy primary in the last map read. */
-  isServing(address: string): boolean {
-    return this.#primaries.has(address);
-  }
-
   /** Reads the map again, unless a read is under way or the last was under a second ago. */
   refresh(): void {
     if (this.#reading || Date.now() - this.#readAt < MIN_REFRESH_GAP_MS) return;
@@ -48,7 +42,6 @@ export class SlotMap {
     readClusterNodes(this.#client).then(
       (text) => {
         this.#owners = parseSlotOwners(text);
-        this.#primaries = new Set(this.#owners);
       },
       () => {}, // keep the old map; the next trouble asks again
     ).finally(() => {
