@@ -90,17 +90,25 @@ function scanArgs(cursor: string, target: ScanTarget): string[] {
   return ["SCAN", cursor, "MATCH", target.pattern, "COUNT", String(target.count)];
 }
 
+/** Backoff before each resend of a cluster scan step that GLIDE timed out. */
+const SCAN_STEP_RETRY_DELAYS_MS = [50, 100, 200];
+
 /**
  * Runs one scan step with a timeout of our own. In cluster mode a step that
- * GLIDE timed out is sent once more: a primary that is migrating keys can
- * stall past the request timeout, and a step (same cursor) is idempotent.
+ * GLIDE timed out is sent again, up to 3 times: a primary that is migrating
+ * keys can stall past the request timeout more than once (seen in CI), a
+ * step (same cursor) is idempotent, and a scan during a reshard waits for
+ * the migration anyway. Standalone steps fail at once, so outages stay fast.
  */
 async function step<T>(work: () => Promise<T>, target: ScanTarget): Promise<T> {
-  try {
-    return await guarded(work(), target.operation);
-  } catch (error) {
-    if (!target.cluster || !isTimeoutError(error)) throw error;
-    return await guarded(work(), target.operation);
+  for (let retry = 0;; retry++) {
+    try {
+      return await guarded(work(), target.operation);
+    } catch (error) {
+      const delay = SCAN_STEP_RETRY_DELAYS_MS[retry];
+      if (!target.cluster || !isTimeoutError(error) || delay === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 
