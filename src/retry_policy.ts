@@ -18,8 +18,8 @@ import { corrupt } from "./serializer.ts";
  * - NOSCRIPT (an empty script cache after a restart or failover): once, as EVAL;
  * - cluster, TRYAGAIN (a two-key script in a slot mid-migration): resent
  *   on its own with a short backoff (400 ms in all);
- * - cluster, a timeout: sent once more (a primary stalls briefly while
- *   slots migrate).
+ * - cluster, a timeout: sent up to 2 more times, after 25 and 100 ms (a
+ *   primary stalls briefly while slots migrate).
  *
  * Any other error is final, MOVED included: resending after MOVED during a
  * failover was measured to stall GLIDE's client and time out calls to
@@ -49,8 +49,8 @@ export async function sendWithRetries(
       args = evalForm; // at most once: an EVAL has no EVAL form
     } else if (cluster && isTryAgain(last) && tryAgains < TRYAGAIN_DELAYS_MS.length) {
       await new Promise((resolve) => setTimeout(resolve, TRYAGAIN_DELAYS_MS[tryAgains++]));
-    } else if (cluster && isTimeoutError(last) && timeouts === 0) {
-      timeouts++;
+    } else if (cluster && isTimeoutError(last) && timeouts < TIMEOUT_DELAYS_MS.length) {
+      await new Promise((resolve) => setTimeout(resolve, TIMEOUT_DELAYS_MS[timeouts++]));
       resend = () => pipeline.send(args, operation, sid);
     } else {
       throw classify(last, operation, sid);
@@ -62,6 +62,13 @@ export async function sendWithRetries(
     }
   }
 }
+
+/**
+ * Backoff before each resend of a command that timed out in cluster mode: a
+ * primary migrating keys can stall past the request timeout twice in a row
+ * (seen in CI). Worst case for a dead node: 3 timeouts + 125 ms, under 1 s.
+ */
+const TIMEOUT_DELAYS_MS = [25, 100];
 
 /** Backoff between resends after TRYAGAIN (400 ms in all). */
 const TRYAGAIN_DELAYS_MS = [10, 30, 60, 100, 200];
