@@ -32,8 +32,14 @@
  *
  * @module
  */
-export { type SessionWithId, ValkeyStore } from "./src/store.ts";
-export type { SessionData, SessionInput, TtlOption, ValkeyStoreOptions } from "./src/options.ts";
+export { type DestroyUserSessionsOptions, type SessionWithId, ValkeyStore } from "./src/store.ts";
+export type {
+  SessionData,
+  SessionInput,
+  TtlOption,
+  UserIdOption,
+  ValkeyStoreOptions,
+} from "./src/options.ts";
 export type { Serializer } from "./src/serializer.ts";
 export { ValkeyStoreError, type ValkeyStoreErrorCode } from "./src/errors.ts";
 export type { Callback } from "./src/callback.ts";

@@ -11,6 +11,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Callback } from "./callback.ts";
+import { ValkeyStoreError } from "./errors.ts";
 import type { SessionData } from "./options.ts";
 
 /** The pieces of express-session that `createSession` uses. */
@@ -76,6 +77,12 @@ export function createExpressSession(req: SessionRequest, data: SessionData): un
  */
 export abstract class ExpressSessionStore extends EventEmitter {
   #generate: ((req: SessionRequest) => void) | undefined;
+  #generateAndRemember = (req: SessionRequest): void => {
+    this.#generate?.(req);
+    if (typeof req.session === "object" && req.session !== null && req.sessionID !== undefined) {
+      this.sessionGenerated(req.sessionID, req.session);
+    }
+  };
 
   /** Reads a session (implemented by the store). */
   abstract get(sid: string, callback: Callback<SessionData | null>): Promise<void>;
@@ -83,11 +90,30 @@ export abstract class ExpressSessionStore extends EventEmitter {
   abstract destroy(sid: string, callback: Callback<void>): Promise<void>;
 
   /**
+   * Called when express-session has created a new session through this store
+   * (`generate`, also from `regenerate`). Does nothing here.
+   *
+   * @param _sid The new session's id.
+   * @param _session The new `req.session`.
+   */
+  protected sessionGenerated(_sid: string, _session: object): void {}
+
+  /**
+   * Called when `createSession` has built `req.session` from `data`. Does
+   * nothing here.
+   *
+   * @param _data The stored data the session was built from.
+   * @param _session The new `req.session`.
+   */
+  protected sessionCreated(_data: object, _session: object): void {}
+
+  /**
    * Set by express-session when the store is passed to `session({ store })`;
-   * setting it loads express-session for `createSession`.
+   * setting it loads express-session for `createSession`. Reading it gives
+   * a function that also tells the store the session is new.
    */
   get generate(): ((req: SessionRequest) => void) | undefined {
-    return this.#generate;
+    return this.#generate === undefined ? undefined : this.#generateAndRemember;
   }
   /** Set by express-session; loads express-session on first use. */
   set generate(generate: ((req: SessionRequest) => void) | undefined) {
@@ -103,7 +129,7 @@ export abstract class ExpressSessionStore extends EventEmitter {
    */
   regenerate(req: SessionRequest, callback: (error?: unknown) => void): void {
     this.destroy(req.sessionID ?? "", (error) => {
-      this.#generate?.(req);
+      this.generate?.(req);
       callback(error ?? undefined);
     });
   }
@@ -124,12 +150,20 @@ export abstract class ExpressSessionStore extends EventEmitter {
         sessionID: sid,
         sessionStore: this,
       };
-      callback(null, this.createSession(req, data));
+      let created: unknown;
+      try {
+        created = this.createSession(req, data);
+      } catch (failure) {
+        return callback(failure);
+      }
+      callback(null, created);
     });
   }
 
   /**
-   * Builds `req.session` from stored data (express-session's API).
+   * Builds `req.session` from stored data (express-session's API). Throws
+   * a `CORRUPT_SESSION` error naming the session id when the data has no
+   * cookie: express-session then fails that request.
    *
    * @param req The request.
    * @param session The stored session data.
@@ -139,6 +173,17 @@ export abstract class ExpressSessionStore extends EventEmitter {
   // package cannot name it without making express-session a hard dependency.
   // deno-lint-ignore no-explicit-any
   createSession(req: SessionRequest, session: object): any {
-    return createExpressSession(req, session as SessionData);
+    const data = session as SessionData;
+    if (typeof data.cookie !== "object" || data.cookie === null) {
+      throw new ValkeyStoreError(
+        "createSession",
+        "CORRUPT_SESSION",
+        "the stored session has no cookie object",
+        { sessionId: req.sessionID },
+      );
+    }
+    const created = createExpressSession(req, data) as object;
+    this.sessionCreated(session, created);
+    return created;
   }
 }

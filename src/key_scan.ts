@@ -29,6 +29,8 @@ export interface ScanTarget {
   pattern: string;
   count: number;
   operation: string;
+  /** Only keys of this type (`SCAN … TYPE`), when given. */
+  type?: string | undefined;
 }
 
 /** Yields pages of keys matching `pattern`; each key once. */
@@ -87,7 +89,9 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
 }
 
 function scanArgs(cursor: string, target: ScanTarget): string[] {
-  return ["SCAN", cursor, "MATCH", target.pattern, "COUNT", String(target.count)];
+  const args = ["SCAN", cursor, "MATCH", target.pattern, "COUNT", String(target.count)];
+  if (target.type !== undefined) args.push("TYPE", target.type);
+  return args;
 }
 
 /** Backoff before each resend of a cluster scan step that GLIDE timed out. */

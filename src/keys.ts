@@ -1,6 +1,9 @@
 /**
- * Key naming: session keys, the SCAN MATCH pattern of a prefix, and the
- * "destroyed" marker keys that keep a logout final.
+ * Key naming: every key the store writes is under its prefix. A session is
+ * `prefix + id` (a hash in the current layout, a JSON string in the 1.0.x
+ * layout, a set while a logout mark lasts: see `logout_mark.ts`); a user's
+ * session index is `prefix + "user-index:" + userId`. Also: the SCAN MATCH
+ * pattern of a prefix, and the cluster hash slot of a key.
  *
  * @module
  */
@@ -20,14 +23,12 @@ export function prefixPattern(prefix: string): string {
 }
 
 /**
- * The marker key that `destroy()` writes so a `set()` still in flight cannot
- * bring the session back. Its hash tag is chosen so that it lives in the
- * same cluster slot as the session key (one Lua script can then check it
- * atomically), and it starts with a NUL byte so it never matches a prefix
- * pattern: `clear/length/ids/all` never see it.
+ * The key of a user's session index (see `user_index.ts`): under the store's
+ * prefix, so a prefix-scoped ACL user can use it. It is a sorted set, so
+ * scans for sessions (`TYPE hash` and `TYPE string`) never see it.
  */
-export function destroyedMarkerKey(key: string): string {
-  return `\u0000connect-valkey:destroyed:{${tagForSlot(hashSlot(key))}}${key}`;
+export function userIndexKey(prefix: string, userId: string): string {
+  return `${prefix}user-index:${userId}`;
 }
 
 const encoder = new TextEncoder();
@@ -63,23 +64,3 @@ const CRC16_TABLE: Uint16Array = (() => {
   }
   return table;
 })();
-
-let slotTags: string[] | undefined;
-
-/** A short string whose hash slot is `slot`; built once, on first use (~160k CRCs). */
-export function tagForSlot(slot: number): string {
-  if (slotTags === undefined) {
-    const tags: string[] = new Array(16_384);
-    let missing = 16_384;
-    for (let n = 0; missing > 0; n++) {
-      const tag = n.toString(36);
-      const s = hashSlot(tag);
-      if (tags[s] === undefined) {
-        tags[s] = tag;
-        missing--;
-      }
-    }
-    slotTags = tags;
-  }
-  return slotTags[slot]!;
-}

@@ -30,7 +30,7 @@ export interface SessionData {
 /**
  * What `set()` and `touch()` accept: any session object. Typed loosely so
  * express-session's and @fastify/session's own session types fit without a
- * cast; the store reads only `cookie.expires`.
+ * cast.
  *
  * @example Usage
  * ```ts
@@ -74,7 +74,7 @@ export interface ValkeyStoreOptions {
   disableTouch?: boolean;
   /** Store sessions without any expiry (`touch()` is then a no-op too). Default `false`. */
   disableTTL?: boolean;
-  /** How sessions become strings and back. `parse` may be async. Default JSON. */
+  /** How each top-level value of a session becomes a string and back. `parse` may be async. Default JSON. */
   serializer?: Serializer;
   /** The COUNT hint of each SCAN step in `clear/length/ids/all`. Default 100. */
   scanCount?: number;
@@ -85,7 +85,28 @@ export interface ValkeyStoreOptions {
    * holds across app instances. Default 0: every touch refreshes.
    */
   touchAfter?: number;
+  /**
+   * Which user a session belongs to, for `userSessions()` and
+   * `destroyUserSessions()` (for Passport: `(session) => session.passport?.user`).
+   * Return `undefined` or `null` for a session without a user. Without this
+   * option the store keeps no user index and sends no extra commands.
+   */
+  userId?: UserIdOption;
 }
+
+/**
+ * Which user a session belongs to: a function of the session returning the
+ * user's id, or `undefined`/`null` for none.
+ *
+ * @example Usage
+ * ```ts
+ * import type { UserIdOption } from "@gjuchault/connect-valkey";
+ *
+ * const userId: UserIdOption = (session) =>
+ *   (session.passport as { user?: string } | undefined)?.user;
+ * ```
+ */
+export type UserIdOption = (session: SessionData) => string | number | undefined | null;
 
 /** The options after defaults and checks. */
 export interface ResolvedOptions {
@@ -97,6 +118,7 @@ export interface ResolvedOptions {
   serializer: Serializer;
   scanCount: number;
   touchAfterMs: number;
+  userId: UserIdOption | undefined;
 }
 
 /** Default prefix of session keys. */
@@ -115,6 +137,7 @@ const KNOWN_OPTIONS = new Set([
   "serializer",
   "scanCount",
   "touchAfter",
+  "userId",
 ]);
 
 function describe(value: unknown): string {
@@ -231,6 +254,11 @@ export function resolveOptions(options: ValkeyStoreOptions): ResolvedOptions {
     fail(RangeError, "touchAfter", "0 or a positive number of seconds", touchAfter);
   }
 
+  const userId = raw.userId;
+  if (userId !== undefined && typeof userId !== "function") {
+    fail(TypeError, "userId", "a function of the session", userId);
+  }
+
   return {
     client: raw.client as GlideClient | GlideClusterClient,
     prefix,
@@ -240,5 +268,6 @@ export function resolveOptions(options: ValkeyStoreOptions): ResolvedOptions {
     serializer: serializer as Serializer,
     scanCount,
     touchAfterMs: Math.round(touchAfter * 1000),
+    userId: userId as UserIdOption | undefined,
   };
 }

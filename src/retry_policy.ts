@@ -9,7 +9,7 @@ import type { GlideReturnType } from "@valkey/valkey-glide";
 import type { CommandPipeline } from "./command_pipeline.ts";
 import { isTimeoutError, toStoreError, type ValkeyStoreError } from "./errors.ts";
 import { withScriptBody } from "./scripts.ts";
-import { corrupt } from "./serializer.ts";
+import { corrupt } from "./field_codec.ts";
 
 /**
  * Sends a command through the pipeline; when it fails, applies the retries
@@ -89,7 +89,7 @@ function isNoScript(error: unknown): boolean {
 
 function classify(error: unknown, operation: string, sid: string | undefined): ValkeyStoreError {
   if (sid !== undefined && message(error).includes("WRONGTYPE")) {
-    return corrupt(operation, sid, "the key holds a value of another type than string", error);
+    return corrupt(operation, sid, "the key holds a value of another type", error);
   }
   return toStoreError(error, operation, sid);
 }

@@ -1,41 +1,46 @@
 /**
- * TTL rules: how long a session lives in Valkey.
+ * TTL rules: when a session expires in Valkey, as an absolute time in
+ * milliseconds (sent with PEXPIREAT, so the key expires exactly when the
+ * cookie does and `get()` gives back the `cookie.expires` that was saved).
  *
- * 1. `disableTTL`: no expiry.
- * 2. A valid `cookie.expires` wins: the key expires when the cookie does.
- *    An invalid one (not a date) falls back to rule 3 instead of failing,
- *    because the cookie still works and the `ttl` option is a safe default.
- * 3. The `ttl` option: seconds, or a function of the session.
- *
- * TTLs are kept in milliseconds (PX/PEXPIRE) so `get()` can report a
- * `cookie.expires` that matches the key's real expiry to the millisecond.
+ * 1. `disableTTL`: never, except that a session whose cookie has already
+ *    expired is deleted (as connect-valkey 1.0.x did).
+ * 2. A `ttl` function decides: the session lives that many seconds from now.
+ * 3. A valid `cookie.expires`: the key expires when the cookie does. An
+ *    invalid one (not a date) falls back to rule 4 instead of failing.
+ * 4. The `ttl` option, in seconds from now.
  *
  * @module
  */
 import type { ResolvedOptions, SessionData } from "./options.ts";
 import { ValkeyStoreError } from "./errors.ts";
 
-/** Milliseconds until `session` expires, or `undefined` for "never" (`disableTTL`). */
-export function sessionTtlMs(
+/**
+ * When `session` expires (epoch ms), or `undefined` for never. A time at or
+ * before `now` means the session has already expired and is to be deleted.
+ */
+export function sessionExpiresAt(
   options: Pick<ResolvedOptions, "ttl" | "disableTTL">,
   session: SessionData,
   operation: string,
   sessionId: string,
   now: number = Date.now(),
 ): number | undefined {
-  if (options.disableTTL) return undefined;
   const expires = cookieExpiry(session);
-  if (expires !== undefined) return expires - now;
-  const seconds = typeof options.ttl === "function" ? options.ttl(session) : options.ttl;
-  if (typeof seconds !== "number" || Number.isNaN(seconds)) {
-    throw new ValkeyStoreError(
-      operation,
-      "INVALID_SESSION",
-      `the ttl function must return a number of seconds, returned ${String(seconds)}`,
-      { sessionId },
-    );
+  if (options.disableTTL) return expires !== undefined && expires <= now ? expires : undefined;
+  if (typeof options.ttl === "function") {
+    const seconds = options.ttl(session);
+    if (typeof seconds !== "number" || Number.isNaN(seconds)) {
+      throw new ValkeyStoreError(
+        operation,
+        "INVALID_SESSION",
+        `the ttl function must return a number of seconds, returned ${String(seconds)}`,
+        { sessionId },
+      );
+    }
+    return now + Math.round(seconds * 1000);
   }
-  return Math.round(seconds * 1000);
+  return expires ?? now + Math.round(options.ttl * 1000);
 }
 
 /** The cookie's expiry as epoch milliseconds, or `undefined` when absent or not a valid date. */
@@ -51,20 +56,13 @@ export function cookieExpiry(session: SessionData): number | undefined {
 }
 
 /**
- * Rewrites `cookie.expires` to the key's real expiry (`now + pttl`), keeping
- * the type it was stored with. Only sessions whose cookie has an expiry and
- * whose key has one are changed: after a `touch()` the session reports the
- * refreshed expiry without its data being rewritten.
+ * Sets `cookie.expires` to the key's expiry (epoch ms), keeping the type it
+ * was stored with. For sessions of the 1.0.x layout, whose `touch()` only
+ * moved the key's expiry: only a cookie that has an expiry is changed.
  */
-export function applyKeyExpiry(
-  session: SessionData,
-  pttl: number,
-  now: number = Date.now(),
-): void {
+export function applyKeyExpiry(session: SessionData, expiresAt: number): void {
   const cookie = session.cookie;
-  if (pttl <= 0 || cookie === undefined || cookieExpiry(session) === undefined) {
-    return;
-  }
-  const expires = new Date(now + pttl);
+  if (expiresAt <= 0 || cookie === undefined || cookieExpiry(session) === undefined) return;
+  const expires = new Date(expiresAt);
   cookie.expires = cookie.expires instanceof Date ? expires : expires.toISOString();
 }

@@ -1,7 +1,8 @@
-/** Key naming: prefix patterns, hash slots and the logout marker's slot. */
+/** Key naming: prefix patterns, hash slots and field names. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { destroyedMarkerKey, hashSlot, prefixPattern } from "../src/keys.ts";
+import { hashSlot, prefixPattern } from "../src/keys.ts";
+import { fieldOfKey, keyOfField } from "../src/field_codec.ts";
 
 describe("key naming", () => {
   it("glob characters of a prefix are escaped in the SCAN pattern", () => {
@@ -17,11 +18,13 @@ describe("key naming", () => {
     assert.notEqual(hashSlot("{}x"), hashSlot("x"));
   });
 
-  it("the logout marker of a key lives in the same slot as the key", () => {
-    for (const key of ["sess:abc", "sess:{tag}x", "s}ess:a{b", "sess:ünï-🎉", "a*:?"]) {
-      const marker = destroyedMarkerKey(key);
-      assert.equal(hashSlot(marker), hashSlot(key), key);
-      assert.ok(marker.startsWith("\u0000"), "the marker must never match a prefix pattern");
+  it("session keys map to hash fields and back, never onto the store's own fields", () => {
+    for (const key of ["user", "cookie", "#v", "##v", "#", "", "a#b", "🎉"]) {
+      const field = fieldOfKey(key);
+      assert.equal(keyOfField(field), key, JSON.stringify(key));
     }
+    assert.notEqual(fieldOfKey("#v"), "#v");
+    assert.equal(keyOfField("#v"), undefined);
+    assert.equal(keyOfField("#u"), undefined);
   });
 });

@@ -11,6 +11,8 @@ import {
   randomId,
   raw,
   sessionWith,
+  storedFields,
+  storedType,
 } from "./helpers/contract_context.ts";
 
 export function storeContract(getContext: () => ContractContext): void {
@@ -20,13 +22,20 @@ export function storeContract(getContext: () => ContractContext): void {
       assert.equal(await store.get(randomId()), null);
     });
 
-    it("set stores the session as JSON under prefix + id, and get returns it", async () => {
+    it("set stores a hash under prefix + id with one JSON field per top-level key, and get returns it", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
       const sid = randomId();
-      const session = sessionWith({ user: "ada", visits: 3, nested: { ok: true } });
+      const session = sessionWith({ user: "ada", visits: 3, nested: { ok: true }, "#tag": 1 });
       await store.set(sid, session);
-      assert.deepEqual(JSON.parse(String(await raw(ctx, "GET", store.prefix + sid))), session);
+      const fields = await storedFields(ctx, store.prefix + sid);
+      assert.deepEqual(
+        Object.keys(fields).sort(),
+        ["##tag", "#v", "cookie", "nested", "user", "visits"],
+      );
+      assert.deepEqual(JSON.parse(fields.cookie!), session.cookie);
+      assert.equal(fields.user, '"ada"');
+      assert.equal(fields["##tag"], "1", "a key starting with # is stored with one more #");
       assert.deepEqual(await store.get(sid), session);
     });
 
@@ -92,16 +101,18 @@ export function storeContract(getContext: () => ContractContext): void {
   });
 
   describe("touch", () => {
-    it("touch restarts the expiry without changing the session's data", async () => {
+    it("touch restarts the expiry and stores the cookie without changing the session's data", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
       const sid = randomId();
       await store.set(sid, sessionWith({ cart: ["x"] }, new Date(Date.now() + 10_000)));
-      const before = String(await raw(ctx, "GET", store.prefix + sid));
-      await store.touch(sid, sessionWith({ cart: ["stale copy"] }, new Date(Date.now() + 600_000)));
+      const touched = sessionWith({ cart: ["stale copy"] }, new Date(Date.now() + 600_000));
+      await store.touch(sid, touched);
       const pttl = Number(await raw(ctx, "PTTL", store.prefix + sid));
       assert.ok(pttl > 598_000, `pttl ${pttl}`);
-      assert.equal(String(await raw(ctx, "GET", store.prefix + sid)), before);
+      const fields = await storedFields(ctx, store.prefix + sid);
+      assert.equal(fields.cart, '["x"]');
+      assert.deepEqual(JSON.parse(fields.cookie!), touched.cookie);
     });
 
     it("after a touch, get reports a cookie.expires that matches the refreshed expiry", async () => {
@@ -156,33 +167,40 @@ export function storeContract(getContext: () => ContractContext): void {
   });
 
   describe("scripts", () => {
-    it("a server whose script cache was flushed still runs set and destroy", async () => {
+    it("a server whose script cache was flushed still runs set, touch and destroy", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
       const sid = randomId();
       await raw(ctx, "SCRIPT", "FLUSH");
       await store.set(sid, sessionWith({ a: 1 }));
-      assert.equal(JSON.parse(String(await raw(ctx, "GET", store.prefix + sid))).a, 1);
+      assert.equal((await storedFields(ctx, store.prefix + sid)).a, "1");
+      await raw(ctx, "SCRIPT", "FLUSH");
+      await store.touch(sid, sessionWith({ a: 1 }, new Date(Date.now() + 300_000)));
+      assert.ok(Number(await raw(ctx, "PTTL", store.prefix + sid)) > 298_000);
       await raw(ctx, "SCRIPT", "FLUSH");
       await store.destroy(sid);
-      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      assert.equal(await storedType(ctx, store.prefix + sid), "set");
       await store.set(sid, sessionWith({ a: 2 }));
       assert.equal(
-        await raw(ctx, "EXISTS", store.prefix + sid),
-        0,
-        "the logout marker was not honoured",
+        await storedType(ctx, store.prefix + sid),
+        "set",
+        "the logout mark was not honoured",
       );
     });
   });
 
   describe("destroy", () => {
-    it("destroy deletes the key", async () => {
+    it("destroy replaces the session by a 10-minute logout mark in the same key", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
       const sid = randomId();
       await store.set(sid, sessionWith({ a: 1 }));
       await store.destroy(sid);
-      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      const key = store.prefix + sid;
+      assert.equal(await storedType(ctx, key), "set");
+      assert.deepEqual(await raw(ctx, "SMEMBERS", key), ["connect-valkey:destroyed"]);
+      const pttl = Number(await raw(ctx, "PTTL", key));
+      assert.ok(pttl > 590_000 && pttl <= 600_000, `pttl ${pttl}`);
       assert.equal(await store.get(sid), null);
     });
 
@@ -191,9 +209,18 @@ export function storeContract(getContext: () => ContractContext): void {
       const store = makeStore(ctx);
       const sid = randomId();
       await store.set(sid, sessionWith({ user: "ada" }));
+      const loaded = await store.get(sid);
       await store.destroy(sid);
+      // A plain object (replace) and the object the store loaded (merge).
       await store.set(sid, sessionWith({ user: "ada", late: true }));
-      assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0);
+      loaded!.late = true;
+      await store.set(sid, loaded!);
+      await store.touch(sid, sessionWith({ user: "ada" }, new Date(Date.now() + 5_000)));
+      const key = store.prefix + sid;
+      assert.equal(await storedType(ctx, key), "set");
+      assert.equal(await store.get(sid), null);
+      const pttl = Number(await raw(ctx, "PTTL", key));
+      assert.ok(pttl > 590_000, `the late writes shortened the mark to ${pttl} ms`);
     });
 
     it("logout wins every race with saves that started before it", async () => {
@@ -209,7 +236,7 @@ export function storeContract(getContext: () => ContractContext): void {
         await store.destroy(sid);
         await Promise.all(saves);
       }));
-      for (const sid of sids) assert.equal(await raw(ctx, "EXISTS", store.prefix + sid), 0, sid);
+      for (const sid of sids) assert.equal(await storedType(ctx, store.prefix + sid), "set", sid);
     });
   });
 
@@ -255,18 +282,22 @@ export function storeContract(getContext: () => ContractContext): void {
       }
     });
 
-    it("all awaits an async parse", async () => {
-      const store = makeStore(getContext(), {
+    it("a custom serializer applies per field, and all and get await an async parse", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx, {
         serializer: {
-          stringify: JSON.stringify,
-          parse: (text: string) => Promise.resolve({ ...JSON.parse(text), parsed: true }),
+          stringify: (value) => "b64:" + btoa(JSON.stringify(value)),
+          parse: (text: string) => Promise.resolve(JSON.parse(atob(text.slice(4)))),
         },
       });
-      await store.set("one", sessionWith({ a: 1 }));
-      const [session] = await store.all();
-      assert.equal(session?.parsed, true);
-      assert.equal(session?.id, "one");
-      assert.equal((await store.get("one"))?.parsed, true);
+      const session = sessionWith({ a: 1, list: [1, 2] });
+      await store.set("one", session);
+      const fields = await storedFields(ctx, store.prefix + "one");
+      assert.equal(fields.a, "b64:" + btoa("1"));
+      assert.equal(fields.list, "b64:" + btoa("[1,2]"));
+      const [listed] = await store.all();
+      assert.deepEqual(listed, { ...session, id: "one" });
+      assert.deepEqual(await store.get("one"), session);
     });
   });
 

@@ -26,6 +26,20 @@ export async function raw(ctx: ContractContext, ...args: string[]): Promise<unkn
   return await ctx.inspect.customCommand(args);
 }
 
+/** What the key holds, as `{ field: value }` (a session hash), read with the inspecting client. */
+export async function storedFields(ctx: ContractContext, key: string): Promise<Record<string, string>> {
+  const reply = await ctx.inspect.customCommand(["HGETALL", key]) as {
+    key: unknown;
+    value: unknown;
+  }[];
+  return Object.fromEntries(reply.map(({ key, value }) => [String(key), String(value)]));
+}
+
+/** The type of a key ("hash", "set" for a logout mark, "none"…), read with the inspecting client. */
+export async function storedType(ctx: ContractContext, key: string): Promise<string> {
+  return String(await ctx.inspect.customCommand(["TYPE", key]));
+}
+
 export function sessionWith(
   data: Record<string, unknown>,
   expires?: Date,
