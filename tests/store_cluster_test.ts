@@ -7,6 +7,7 @@ import { readPrimaries } from "./helpers/cluster_layout.ts";
 import { cli, startCluster, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
+import { mergeContract } from "./merge_contract.ts";
 
 describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with 1 replica each", () => {
   let cluster: ValkeyDeployment;
@@ -26,6 +27,7 @@ describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with
   });
   storeContract(() => ctx);
   badInputContract(() => ctx);
+  mergeContract(() => ctx);
 
   it("sessions with one prefix spread over every primary", async () => {
     const store = new ValkeyStore({ client: ctx.client, prefix: "spread:" });

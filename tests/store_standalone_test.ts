@@ -4,6 +4,7 @@ import type { ContractContext } from "./helpers/contract_context.ts";
 import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
+import { mergeContract } from "./merge_contract.ts";
 
 describe("ValkeyStore with a GlideClient on a standalone Valkey", () => {
   let server: ValkeyDeployment;
@@ -23,4 +24,5 @@ describe("ValkeyStore with a GlideClient on a standalone Valkey", () => {
   });
   storeContract(() => ctx);
   badInputContract(() => ctx);
+  mergeContract(() => ctx);
 });
