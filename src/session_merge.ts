@@ -92,6 +92,8 @@ export function planSave(origin: Origin | undefined, encoded: EncodedSession): S
 /** The fields of an encoded session, as a later save compares against them. */
 export function fieldMap(encoded: EncodedSession): Map<string, string> {
   const fields = new Map<string, string>();
-  for (let i = 0; i < encoded.fields.length; i++) fields.set(encoded.fields[i]!, encoded.values[i]!);
+  for (let i = 0; i < encoded.fields.length; i++) {
+    fields.set(encoded.fields[i]!, encoded.values[i]!);
+  }
   return fields;
 }

@@ -43,8 +43,8 @@ import {
   readCommand,
   readOtherCommand,
   replaceCommand,
-  toV1Command,
   touchCommand,
+  toV1Command,
 } from "./scripts.ts";
 import type { Serializer } from "./serializer.ts";
 import { fieldMap, type Origin, planSave, SessionOrigins } from "./session_merge.ts";
@@ -196,7 +196,11 @@ export class ValkeyStore extends ExpressSessionStore {
     operation: string,
     remember: boolean,
   ): Promise<SessionData | null> {
-    const read = readOtherReply(await this.#send(readOtherCommand(key), operation, sid), operation, sid);
+    const read = readOtherReply(
+      await this.#send(readOtherCommand(key), operation, sid),
+      operation,
+      sid,
+    );
     if (read.kind === "none") return null;
     if (read.kind === "hash") {
       // Rewritten in the current layout since the first read.
@@ -292,7 +296,9 @@ export class ValkeyStore extends ExpressSessionStore {
     const write = this.#send(mergeWriteCommand(key, fields, values), "set", sid);
     const others: Promise<unknown>[] = [];
     if (deleted.length > 0) others.push(this.#send(mergeDeleteCommand(key, deleted), "set", sid));
-    if (expiresAt !== undefined) others.push(this.#send(expireAtCommand(key, expiresAt), "set", sid));
+    if (expiresAt !== undefined) {
+      others.push(this.#send(expireAtCommand(key, expiresAt), "set", sid));
+    }
     let added: number;
     try {
       added = Number(await write);

@@ -180,7 +180,10 @@ export function mergeContract(getContext: () => ContractContext): void {
       await store.set("exact", session);
       await new Promise((resolve) => setTimeout(resolve, 30));
       assert.deepEqual(await store.get("exact"), session);
-      assert.equal(Number(await raw(ctx, "PEXPIRETIME", store.prefix + "exact")), expires.getTime());
+      assert.equal(
+        Number(await raw(ctx, "PEXPIRETIME", store.prefix + "exact")),
+        expires.getTime(),
+      );
     });
 
     it("a ttl function decides even when the cookie has an expiry", async () => {

@@ -27,7 +27,10 @@ export async function raw(ctx: ContractContext, ...args: string[]): Promise<unkn
 }
 
 /** What the key holds, as `{ field: value }` (a session hash), read with the inspecting client. */
-export async function storedFields(ctx: ContractContext, key: string): Promise<Record<string, string>> {
+export async function storedFields(
+  ctx: ContractContext,
+  key: string,
+): Promise<Record<string, string>> {
   const reply = await ctx.inspect.customCommand(["HGETALL", key]) as {
     key: unknown;
     value: unknown;
