@@ -8,6 +8,7 @@ import { cli, startCluster, type ValkeyDeployment } from "./helpers/valkey_serve
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
 import { mergeContract } from "./merge_contract.ts";
+import { userIndexContract } from "./user_index_contract.ts";
 
 describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with 1 replica each", () => {
   let cluster: ValkeyDeployment;
@@ -28,6 +29,7 @@ describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with
   storeContract(() => ctx);
   badInputContract(() => ctx);
   mergeContract(() => ctx);
+  userIndexContract(() => ctx);
 
   it("sessions with one prefix spread over every primary", async () => {
     const store = new ValkeyStore({ client: ctx.client, prefix: "spread:" });

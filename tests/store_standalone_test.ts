@@ -5,6 +5,7 @@ import { startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
 import { mergeContract } from "./merge_contract.ts";
+import { userIndexContract } from "./user_index_contract.ts";
 
 describe("ValkeyStore with a GlideClient on a standalone Valkey", () => {
   let server: ValkeyDeployment;
@@ -25,4 +26,5 @@ describe("ValkeyStore with a GlideClient on a standalone Valkey", () => {
   storeContract(() => ctx);
   badInputContract(() => ctx);
   mergeContract(() => ctx);
+  userIndexContract(() => ctx);
 });
