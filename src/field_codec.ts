@@ -11,6 +11,13 @@
  * A session key that starts with `#` is stored with one more `#` in front,
  * so no session key can overwrite the store's fields.
  *
+ * Each value starts with its own field name, as `<length>:<field>`, then the
+ * serialized value: `{ user: "ada" }` is the field `user` holding
+ * `4:user"ada"`. So a read is `HVALS`, whose reply GLIDE turns into one JS
+ * string per field, where `HGETALL`'s field/value records cost GLIDE about
+ * twice the client CPU per call (measured: 5.7 against 11.6 µs per command
+ * in batches of 64).
+ *
  * @module
  */
 import { ValkeyStoreError } from "./errors.ts";
@@ -35,10 +42,40 @@ export function keyOfField(field: string): string | undefined {
   return field.charCodeAt(1) === 35 ? field.slice(1) : undefined;
 }
 
-/** A session as stored: field names and serialized values, in the same order. */
+/** A session as stored: field names and their stored values, in the same order. */
 export interface EncodedSession {
   fields: string[];
   values: string[];
+}
+
+/** The stored value of `field`: its name, then the serialized value. */
+export function storedValue(field: string, serialized: string): string {
+  return `${field.length}:${field}${serialized}`;
+}
+
+/** A stored value split into its field and serialized value; `undefined` when malformed. */
+export function splitStoredValue(stored: string): [string, string] | undefined {
+  const colon = stored.indexOf(":");
+  if (colon < 1 || colon > 9) return undefined;
+  const length = Number(stored.slice(0, colon));
+  const end = colon + 1 + length;
+  if (!Number.isInteger(length) || end > stored.length) return undefined;
+  return [stored.slice(colon + 1, end), stored.slice(end)];
+}
+
+/** The stored value of the layout field. */
+export const LAYOUT_VALUE: string = storedValue(LAYOUT_FIELD, LAYOUT_VERSION);
+
+/** The stored value of the user field for `userId`. */
+export function userValue(userId: string): string {
+  return storedValue(USER_FIELD, userId);
+}
+
+/** The user id in a stored user field value ("" for none or malformed). */
+export function userOfValue(stored: unknown): string {
+  if (typeof stored !== "string" || stored === "") return "";
+  const split = splitStoredValue(stored);
+  return split !== undefined && split[0] === USER_FIELD ? split[1] : "";
 }
 
 /**
@@ -56,8 +93,9 @@ export function encodeFields(
   for (const key of Object.keys(session)) {
     const value = session[key];
     if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
-    fields.push(fieldOfKey(key));
-    values.push(encodeValue(serializer, value, key, operation, sessionId));
+    const field = fieldOfKey(key);
+    fields.push(field);
+    values.push(storedValue(field, encodeValue(serializer, value, key, operation, sessionId)));
   }
   return { fields, values };
 }
@@ -92,13 +130,14 @@ export function encodeValue(
   return text;
 }
 
-/** A hash as GLIDE returns `HGETALL`: field/value records. */
-export type HashReply = { key: unknown; value: unknown }[];
+/** The values of a session hash, as GLIDE returns `HVALS`. */
+export type HashReply = unknown[];
 
 /**
- * Reads a session from its hash. Throws a corrupt-session error naming the
- * id when the hash is not one the store wrote (no `#v`) or a value cannot be
- * parsed. `parse` may return promises; they are awaited together.
+ * Reads a session from the values of its hash. Throws a corrupt-session
+ * error naming the id when the hash is not one the store wrote (no `#v`, a
+ * value without its field name) or a value cannot be parsed. `parse` may
+ * return promises; they are awaited together.
  */
 export function decodeFields(
   serializer: Serializer,
@@ -110,8 +149,12 @@ export function decodeFields(
   const parsed: unknown[] = [];
   let layout = false;
   let pending = false;
-  for (const { key: rawField, value } of reply) {
-    const field = String(rawField);
+  for (const stored of reply) {
+    const split = typeof stored === "string" ? splitStoredValue(stored) : undefined;
+    if (split === undefined) {
+      throw corrupt(operation, sessionId, "a hash value without its field name");
+    }
+    const [field, value] = split;
     const key = keyOfField(field);
     if (key === undefined) {
       if (field === LAYOUT_FIELD) layout = true;
@@ -137,14 +180,11 @@ export function decodeFields(
 
 function parseValue(
   serializer: Serializer,
-  value: unknown,
+  value: string,
   key: string,
   operation: string,
   sessionId: string,
 ): unknown {
-  if (typeof value !== "string") {
-    throw corrupt(operation, sessionId, `"${key}" is a ${typeof value}, not a string`);
-  }
   try {
     return serializer.parse(value);
   } catch (cause) {

@@ -29,19 +29,13 @@ export function readOtherReply(reply: unknown, operation: string, sessionId: str
     case "string":
       return { kind: "legacy", text: String(first), expiresAt: Number(second) };
     case "hash":
-      return { kind: "hash", reply: pairs(first as unknown[]) };
+      return { kind: "hash", reply: first as HashReply };
     case "mark":
     case "none":
       return { kind: "none" };
     default:
       throw corrupt(operation, sessionId, `the key holds a ${String(kind)}`);
   }
-}
-
-function pairs(flat: unknown[]): HashReply {
-  const records: HashReply = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) records.push({ key: flat[i], value: flat[i + 1] });
-  return records;
 }
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { LAYOUT_FIELD, LAYOUT_VERSION, USER_FIELD } from "./field_codec.ts";
+import { LAYOUT_FIELD, LAYOUT_VALUE, USER_FIELD, userValue } from "./field_codec.ts";
 import { MARK_MEMBER, MARK_TTL_MS } from "./logout_mark.ts";
 
 interface Script {
@@ -28,7 +28,7 @@ function script(body: string): Script {
 // the key holds. A logout mark drops the write (and keeps the mark at least
 // its full lifetime: a merge's PEXPIREAT may have shortened it), unless
 // ARGV[1] is "fresh": a session created after the logout replaces the mark.
-// Returns {written, previous user id}.
+// Returns {written, the previous user field}.
 const REPLACE = script(`local key = KEYS[1]
 local kind = redis.call('TYPE', key).ok
 local previous = ''
@@ -65,7 +65,7 @@ if kind == 'hash' and ARGV[4] ~= '' then redis.call('HSET', key, ARGV[3], ARGV[4
 return redis.call('PEXPIREAT', key, ARGV[1])`);
 
 // Replaces the session by a logout mark. With ARGV[1] set, only when the
-// session belongs to that user. Returns {ended, the session's user id}.
+// session's user field holds that. Returns {ended, the session's user field}.
 const DESTROY = script(`local key = KEYS[1]
 local kind = redis.call('TYPE', key).ok
 local user = ''
@@ -81,7 +81,7 @@ return {1, user}`);
 const READ_OTHER = script(`local key = KEYS[1]
 local kind = redis.call('TYPE', key).ok
 if kind == 'string' then return {kind, redis.call('GET', key), redis.call('PEXPIRETIME', key)} end
-if kind == 'hash' then return {kind, redis.call('HGETALL', key)} end
+if kind == 'hash' then return {kind, redis.call('HVALS', key)} end
 if kind == 'set' and redis.call('SISMEMBER', key, '${MARK_MEMBER}') == 1 then return {'mark'} end
 return {kind}`);
 
@@ -118,9 +118,9 @@ function expiryArg(expiresAt: number | undefined): string {
   return expiresAt === undefined ? "" : String(expiresAt);
 }
 
-/** Reads a session hash: one plain command. */
+/** Reads a session hash (its values carry their field names): one plain command. */
 export function readCommand(key: string): string[] {
-  return ["HGETALL", key];
+  return ["HVALS", key];
 }
 
 /** Reads a key that `HGETALL` refused (a 1.0.x string, a logout mark…). */
@@ -136,7 +136,7 @@ export function readOtherCommand(key: string): string[] {
 export function mergeWriteCommand(key: string, fields: string[], values: string[]): string[] {
   const args = ["HSET", key];
   for (let i = 0; i < fields.length; i++) args.push(fields[i]!, values[i]!);
-  args.push(LAYOUT_FIELD, LAYOUT_VERSION);
+  args.push(LAYOUT_FIELD, LAYOUT_VALUE);
   return args;
 }
 
@@ -165,8 +165,8 @@ export function replaceCommand(
 ): string[] {
   const args = evalsha(REPLACE, key, [fresh ? "fresh" : "replace", expiryArg(expiresAt)]);
   for (let i = 0; i < fields.length; i++) args.push(fields[i]!, values[i]!);
-  args.push(LAYOUT_FIELD, LAYOUT_VERSION);
-  if (userId !== undefined) args.push(USER_FIELD, userId);
+  args.push(LAYOUT_FIELD, LAYOUT_VALUE);
+  if (userId !== undefined) args.push(USER_FIELD, userValue(userId));
   return args;
 }
 
@@ -192,7 +192,7 @@ export function touchCommand(
 
 /** Replaces the session by a logout mark; with `userId`, only a session of that user. */
 export function destroyCommand(key: string, userId?: string): string[] {
-  return evalsha(DESTROY, key, [userId ?? ""]);
+  return evalsha(DESTROY, key, [userId === undefined ? "" : userValue(userId)]);
 }
 
 /** Rewrites a session hash as a 1.0.x string. */

@@ -16,7 +16,11 @@ import {
   fieldOfKey,
   type HashReply,
   keyOfField,
+  splitStoredValue,
+  storedValue,
   USER_FIELD,
+  userOfValue,
+  userValue,
 } from "./field_codec.ts";
 import { prefixPattern, sessionKey, userIndexKey } from "./keys.ts";
 import { scanKeyPages } from "./key_scan.ts";
@@ -267,7 +271,7 @@ export class ValkeyStore extends ExpressSessionStore {
     if (Number(reply[0]) === 1) {
       this.#origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
     }
-    const previous = String(reply[1] ?? "");
+    const previous = userOfValue(reply[1]);
     if (previous !== "" && previous !== userId) this.#indexRemove(previous, sid);
   }
 
@@ -290,7 +294,7 @@ export class ValkeyStore extends ExpressSessionStore {
       if (userId === undefined) deleted.push(USER_FIELD);
       else {
         fields.push(USER_FIELD);
-        values.push(userId);
+        values.push(userValue(userId));
       }
     }
     const write = this.#send(mergeWriteCommand(key, fields, values), "set", sid);
@@ -341,9 +345,10 @@ export class ValkeyStore extends ExpressSessionStore {
     if (this.disableTouch || this.disableTTL) return;
     const now = Date.now();
     const expiresAt = sessionExpiresAt(this.#options, session, "touch", sid, now)!;
-    const cookie = session.cookie === undefined
-      ? undefined
-      : encodeValue(this.serializer, session.cookie, "cookie", "touch", sid);
+    const cookie = session.cookie === undefined ? undefined : storedValue(
+      fieldOfKey("cookie"),
+      encodeValue(this.serializer, session.cookie, "cookie", "touch", sid),
+    );
     const userId = userIdOf(this.#options, session, "touch", sid);
     if (userId !== undefined && expiresAt > now) this.#indexAdd(userId, sid, expiresAt, now);
     const key = sessionKey(this.prefix, sid);
@@ -376,7 +381,7 @@ export class ValkeyStore extends ExpressSessionStore {
       number,
       string,
     ];
-    const owner = String(user ?? "");
+    const owner = userOfValue(user);
     if (userId === undefined && owner !== "") this.#indexRemove(owner, sid);
     return Number(ended) === 1;
   }
@@ -684,10 +689,10 @@ function loadedFields(origin: Origin | undefined): Origin | undefined {
     return origin;
   }
   const fields = new Map<string, string>();
-  for (const { key: rawField, value } of origin.reply) {
-    const field = String(rawField);
-    if (keyOfField(field) !== undefined) fields.set(field, String(value));
-    else if (field === USER_FIELD) origin.userId = String(value);
+  for (const stored of origin.reply) {
+    const [field, value] = splitStoredValue(String(stored))!;
+    if (keyOfField(field) !== undefined) fields.set(field, String(stored));
+    else if (field === USER_FIELD) origin.userId = value;
   }
   origin.fields = fields;
   origin.reply = undefined;

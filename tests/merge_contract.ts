@@ -15,6 +15,7 @@ import {
   sessionWith,
   storedFields,
   storedType,
+  writeField,
 } from "./helpers/contract_context.ts";
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -73,7 +74,7 @@ export function mergeContract(getContext: () => ContractContext): void {
       const sid = randomId();
       await store.set(sid, sessionWith({ flash: "hello", user: "ada" }));
       const loaded = (await store.get(sid))!;
-      await raw(ctx, "HSET", store.prefix + sid, "other", '"from elsewhere"');
+      await writeField(ctx, store.prefix + sid, "other", '"from elsewhere"');
       delete loaded.flash;
       await store.set(sid, loaded);
       const fields = await storedFields(ctx, store.prefix + sid);
@@ -90,7 +91,7 @@ export function mergeContract(getContext: () => ContractContext): void {
       const loaded = (await store.get(sid))!;
       loaded.n = 1;
       await store.set(sid, loaded);
-      await raw(ctx, "HSET", store.prefix + sid, "n", "5");
+      await writeField(ctx, store.prefix + sid, "n", "5");
       loaded.m = 1;
       await store.set(sid, loaded);
       const fields = await storedFields(ctx, store.prefix + sid);

@@ -11,6 +11,7 @@ import express from "express";
 import session from "express-session";
 import { ValkeyStore } from "../mod.ts";
 import { type AnyClient, clusterClient, standaloneClient } from "./helpers/clients.ts";
+import { decodeHash } from "./helpers/contract_context.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
 import {
   sleep,
@@ -58,8 +59,7 @@ function overlapApp(store: ValkeyStore, genid?: () => string) {
 }
 
 async function fieldsOf(inspect: AnyClient, key: string): Promise<Record<string, string>> {
-  const reply = await inspect.customCommand(["HGETALL", key]) as { key: string; value: string }[];
-  return Object.fromEntries(reply.map(({ key, value }) => [String(key), String(value)]));
+  return decodeHash(await inspect.customCommand(["HGETALL", key]));
 }
 
 for (const kind of ["standalone", "cluster"] as const) {

@@ -26,16 +26,39 @@ export async function raw(ctx: ContractContext, ...args: string[]): Promise<unkn
   return await ctx.inspect.customCommand(args);
 }
 
-/** What the key holds, as `{ field: value }` (a session hash), read with the inspecting client. */
+/**
+ * What a session hash holds, as `{ field: serialized value }`, read with the
+ * inspecting client; checks that each value starts with its field's name.
+ */
 export async function storedFields(
   ctx: ContractContext,
   key: string,
 ): Promise<Record<string, string>> {
-  const reply = await ctx.inspect.customCommand(["HGETALL", key]) as {
-    key: unknown;
-    value: unknown;
-  }[];
-  return Object.fromEntries(reply.map(({ key, value }) => [String(key), String(value)]));
+  return decodeHash(await ctx.inspect.customCommand(["HGETALL", key]));
+}
+
+/** A session hash's `HGETALL` reply as `{ field: serialized value }`. */
+export function decodeHash(reply: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const { key, value } of reply as { key: unknown; value: unknown }[]) {
+    const field = String(key);
+    const prefix = `${field.length}:${field}`;
+    if (!String(value).startsWith(prefix)) {
+      throw new Error(`field ${field} holds ${String(value)}, which does not start with ${prefix}`);
+    }
+    fields[field] = String(value).slice(prefix.length);
+  }
+  return fields;
+}
+
+/** Writes one field of a session hash as another request of the app would. */
+export async function writeField(
+  ctx: ContractContext,
+  key: string,
+  field: string,
+  serialized: string,
+): Promise<void> {
+  await ctx.inspect.customCommand(["HSET", key, field, `${field.length}:${field}${serialized}`]);
 }
 
 /** The type of a key ("hash", "set" for a logout mark, "none"…), read with the inspecting client. */
