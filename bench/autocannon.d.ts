@@ -1,6 +1,6 @@
 // autocannon ships no types; this declares the part the benchmark uses.
 declare module "autocannon" {
-  interface Options {
+  export interface Options {
     url: string;
     connections: number;
     duration: number;
@@ -12,8 +12,10 @@ declare module "autocannon" {
       }
     >;
   }
-  interface Result {
-    requests: { average: number };
+  export interface Result {
+    requests: { average: number; total: number };
+    /** Seconds the run lasted. */
+    duration: number;
     errors: number;
     non2xx: number;
   }

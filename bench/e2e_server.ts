@@ -1,9 +1,11 @@
 /**
  * The end-to-end benchmark's server: Express 5 + express-session with one
- * of three stores. Run in its own process so the load generator does not
+ * of four stores. Run in its own process so the load generator does not
  * share its event loop. Prints `listening <port>` when ready.
  *
- * Usage: node npm/esm/bench/e2e_server.js <this|connect-redis|memory> <valkey-port>
+ * Usage: node npm/esm/bench/e2e_server.js <this|connect-redis|connect-valkey-1|memory> <valkey-port>
+ *
+ * @module
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,23 +13,27 @@ import { GlideClient, Logger } from "@valkey/valkey-glide";
 import express from "express";
 import session from "express-session";
 import { ValkeyStore } from "../mod.ts";
+import { sessionFields } from "./fixture.ts";
 
 Logger.init("error");
 const [kind, valkeyPort] = process.argv.slice(2) as [string, string];
 
+/** Each store gets its own prefix, so their layouts never meet. */
 async function makeStore(): Promise<session.Store | undefined> {
   if (kind === "memory") return undefined;
-  if (kind === "this") {
-    const client = await GlideClient.createClient({
-      addresses: [{ host: "127.0.0.1", port: Number(valkeyPort) }],
-    });
-    return new ValkeyStore({ client, prefix: "e2e:" });
+  const glide = () =>
+    GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: Number(valkeyPort) }] });
+  if (kind === "this") return new ValkeyStore({ client: await glide(), prefix: "e2e:this:" });
+  if (kind === "connect-valkey-1") {
+    const { ValkeyStore: OldStore } = await import("connect-valkey-1");
+    return new OldStore({ client: await glide(), prefix: "e2e:cv1:" }) as unknown as session.Store;
   }
+  if (kind !== "connect-redis") throw new TypeError(`Unknown store kind: "${kind}"`);
   const { createClient } = await import("redis");
   const { RedisStore } = await import("connect-redis");
   const client = createClient({ socket: { host: "127.0.0.1", port: Number(valkeyPort) } });
   await client.connect();
-  return new RedisStore({ client, prefix: "e2e:" });
+  return new RedisStore({ client, prefix: "e2e:cr:" });
 }
 
 const app = express();
@@ -38,20 +44,18 @@ app.use(session({
   saveUninitialized: false,
   cookie: { maxAge: 3_600_000 },
 }));
+let logins = 0;
+// A ~1 KB session, as in the store benchmark.
 app.post("/login", (req, res) => {
-  (req.session as unknown as Record<string, unknown>).user = "bench";
-  (req.session as unknown as Record<string, unknown>).views = 0;
-  (req.session as unknown as Record<string, unknown>).profile = {
-    bio: "b".repeat(600),
-    tags: ["a", "b", "c"],
-  };
+  Object.assign(req.session, sessionFields(logins++));
   res.json({ ok: true });
 });
-// Read-only: the session is loaded and touched, not rewritten.
+// Read-only: the session is loaded and touched, not rewritten (get + touch).
 app.get("/read", (req, res) => {
-  res.json({ user: (req.session as unknown as Record<string, unknown>).user ?? null });
+  const user = (req.session as unknown as Record<string, { id?: number }>).user;
+  res.json({ user: user?.id ?? null });
 });
-// Writing: the session changes, so it is saved.
+// Writing: one field changes, so the session is saved (get + set).
 app.get("/write", (req, res) => {
   const data = req.session as unknown as Record<string, number>;
   data.views = (data.views ?? 0) + 1;
