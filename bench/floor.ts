@@ -6,61 +6,56 @@
  * `setImmediate` into batches of at most {@link MAX_BATCH} commands, at most
  * {@link MAX_IN_FLIGHT} batches in flight.
  *
- * The commands per operation are one table, {@link FLOOR_COMMANDS}, for the
- * per-field layout (a session is a hash: one field per top-level session
- * key, JSON per field, plus a version field "#v"). Adjust it when the
- * store's commands change.
+ * The commands per operation are one table, {@link FLOOR_COMMANDS}, built
+ * with the store's own command builders.
  *
  * @module
  */
 import { Batch, GlideClient, type GlideReturnType } from "@valkey/valkey-glide";
-import { SAVE_FIELD, TTL_MS } from "./fixture.ts";
+import { SAVE_FIELD, session, TTL_MS } from "./fixture.ts";
+import { decodeFields, encodeFields, storedValue } from "../src/field_codec.ts";
+import {
+  expireAtCommand,
+  mergeWriteCommand,
+  readCommand,
+  replaceCommand,
+  touchCommand,
+  withScriptBody,
+} from "../src/scripts.ts";
+import { DEFAULT_SERIALIZER } from "../src/serializer.ts";
 
 /** Commands per batch. */
 export const MAX_BATCH = 64;
 /** Batches in flight at once. */
 export const MAX_IN_FLIGHT = 4;
 
-/** The replace script: the whole hash is rewritten, then its expiry set. */
-export const REPLACE_SCRIPT = `redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], '#v', '2', unpack(ARGV, 2))
-redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-return 1`;
-
-/** What an operation's commands are built from. */
-export interface FloorInput {
-  key: string;
-  /** The session's expiry, Unix ms. */
-  expireAtMs: string;
-  /** `field, json, field, json…`: every field for `set`, the changed ones for `save`. */
-  fields: string[];
-  /** The cookie's JSON. */
-  cookie: string;
-  /** SHA-1 of {@link REPLACE_SCRIPT} on the server. */
-  replaceSha: string;
-}
-
 /** An operation of the floor. */
 export type FloorOp = "get" | "set" | "touch" | "save";
 
 /**
- * The Valkey commands this store sends per operation with the per-field
- * layout. Differences from the store, on purpose or for lack of the real
- * script:
- * - touch: the store sends one `EVALSHA <sha> 1 key <cookieJson> <expireAtMs>`
- *   (it also rewrites the cookie field); the floor sends plain `PEXPIREAT`.
- * - set: {@link REPLACE_SCRIPT} stands in for the store's replace script.
+ * The Valkey commands this store sends per operation, built by the store's
+ * own command builders (`src/scripts.ts`) and field encoding
+ * (`src/field_codec.ts`), so the floor sends exactly what the store sends:
+ * get `HVALS`; set the replace script; touch the touch script; save (a
+ * merge of the changed field and the cookie) `HSET` + `PEXPIREAT`.
  */
-export const FLOOR_COMMANDS: Record<FloorOp, (input: FloorInput) => string[][]> = {
-  get: ({ key }) => [["HGETALL", key]],
-  touch: ({ key, expireAtMs }) => [["PEXPIREAT", key, expireAtMs]],
-  set: ({ key, expireAtMs, fields, replaceSha }) => [
-    ["EVALSHA", replaceSha, "1", key, expireAtMs, ...fields],
+export const FLOOR_COMMANDS: Record<
+  FloorOp,
+  (key: string, session: Record<string, unknown>, expiresAt: number) => string[][]
+> = {
+  get: (key) => [readCommand(key)],
+  touch: (key, session, expiresAt) => [
+    touchCommand(key, expiresAt, 0, "cookie", storedValue("cookie", JSON.stringify(session.cookie))),
   ],
-  save: ({ key, expireAtMs, fields, cookie }) => [
-    ["HSET", key, ...fields, "cookie", cookie, "#v", "2"],
-    ["PEXPIREAT", key, expireAtMs],
-  ],
+  set: (key, session, expiresAt) => {
+    const { fields, values } = encodeFields(DEFAULT_SERIALIZER, session, "set", key);
+    return [replaceCommand(key, fields, values, expiresAt, false, undefined)];
+  },
+  save: (key, session, expiresAt) => {
+    const fields = [SAVE_FIELD, "cookie"];
+    const values = fields.map((f) => storedValue(f, JSON.stringify(session[f])));
+    return [mergeWriteCommand(key, fields, values), expireAtCommand(key, expiresAt)];
+  },
 };
 
 interface Queued {
@@ -142,30 +137,11 @@ class BatchQueue {
   }
 }
 
-function expireAt(session: Record<string, unknown>): string {
+function expireAt(session: Record<string, unknown>): number {
   const expires = (session.cookie as { expires?: unknown } | undefined)?.expires;
-  const at = expires === undefined || expires === null
+  return expires === undefined || expires === null
     ? Date.now() + TTL_MS
     : new Date(expires as string | Date).getTime();
-  return String(at);
-}
-
-function encodeFields(session: Record<string, unknown>, names: string[]): string[] {
-  const fields: string[] = [];
-  for (const name of names) fields.push(name, JSON.stringify(session[name]));
-  return fields;
-}
-
-/** Decodes an HGETALL reply (GLIDE gives `[{ key, value }]`) into a session. */
-function decodeHash(reply: GlideReturnType): Record<string, unknown> | null {
-  const entries = reply as Array<{ key: unknown; value: unknown }>;
-  if (entries.length === 0) return null;
-  const session: Record<string, unknown> = {};
-  for (const { key, value } of entries) {
-    const name = String(key);
-    if (name !== "#v") session[name] = JSON.parse(String(value));
-  }
-  return session;
 }
 
 /** The floor's operations on one GLIDE client, under `prefix`. */
@@ -180,42 +156,28 @@ export interface Floor {
   close(): void;
 }
 
-/** Connects the floor to the valkey-server on `port` and loads its script. */
+/** Connects the floor to the valkey-server on `port` and loads the store's scripts. */
 export async function openFloor(port: number, prefix: string): Promise<Floor> {
   const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port }] });
-  const replaceSha = String(await client.customCommand(["SCRIPT", "LOAD", REPLACE_SCRIPT]));
+  // Load the scripts: their EVAL form, once, on a key of no session.
+  const warm = session(0);
+  for (const op of ["set", "touch"] as const) {
+    for (const command of FLOOR_COMMANDS[op](prefix + "warm-up", warm, Date.now() + TTL_MS)) {
+      await client.customCommand(withScriptBody(command) ?? command);
+    }
+  }
   const queue = new BatchQueue(client);
-  const input = (
-    sid: string,
-    session: Record<string, unknown>,
-    fields: string[],
-  ): FloorInput => ({
-    key: prefix + sid,
-    expireAtMs: expireAt(session),
-    fields,
-    cookie: JSON.stringify(session.cookie ?? null),
-    replaceSha,
-  });
+  const run = (op: FloorOp, sid: string, session: Record<string, unknown>) =>
+    queue.send(FLOOR_COMMANDS[op](prefix + sid, session, expireAt(session)));
   return {
     get: async (sid) => {
-      const key = prefix + sid;
-      const commands = FLOOR_COMMANDS.get({
-        key,
-        expireAtMs: "",
-        fields: [],
-        cookie: "",
-        replaceSha,
-      });
-      const [reply] = await queue.send(commands);
-      return decodeHash(reply!);
+      const [reply] = await queue.send(FLOOR_COMMANDS.get(prefix + sid, {}, 0));
+      const values = reply as unknown[];
+      return values.length === 0 ? null : decodeFields(DEFAULT_SERIALIZER, values, "get", sid);
     },
-    set: (sid, session) =>
-      queue.send(
-        FLOOR_COMMANDS.set(input(sid, session, encodeFields(session, Object.keys(session)))),
-      ),
-    touch: (sid, session) => queue.send(FLOOR_COMMANDS.touch(input(sid, session, []))),
-    save: (sid, session) =>
-      queue.send(FLOOR_COMMANDS.save(input(sid, session, encodeFields(session, [SAVE_FIELD])))),
+    set: (sid, session) => run("set", sid, session),
+    touch: (sid, session) => run("touch", sid, session),
+    save: (sid, session) => run("save", sid, session),
     sent: queue.sent,
     close: () => client.close(),
   };

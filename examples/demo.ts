@@ -1,6 +1,8 @@
 /**
- * The README's demo: an Express 5 page with log in, a view counter and log
- * out, its session in Valkey. `npm run demo` starts a local Valkey and this.
+ * The README's demo: an Express 5 page with log in, a view counter, the
+ * list of the user's signed-in devices with "Sign out other devices", and
+ * log out, its sessions in Valkey. `npm run demo` starts a local Valkey and
+ * this.
  *
  * Usage: deno run -A examples/demo.ts [--valkey-port 6379] [--port 3000]
  */
@@ -8,14 +10,20 @@ import { createServer, type Server } from "node:http";
 import { GlideClient } from "@valkey/valkey-glide";
 import express from "express";
 import session from "express-session";
-import { ValkeyStore } from "../mod.ts";
+import { type UserIdOption, ValkeyStore } from "../mod.ts";
 
 declare module "express-session" {
   interface SessionData {
     user?: string;
     views?: number;
+    userAgent?: string;
+    lastSeen?: number;
   }
 }
+
+/** The demo's `userId` option: sessions belong to the name signed in with. */
+export const demoUserId: UserIdOption = (session) =>
+  typeof session.user === "string" ? session.user : undefined;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,7 +35,7 @@ function page(body: string): string {
 </head><body><h1>connect-valkey demo</h1>${body}</body></html>`;
 }
 
-/** Builds the demo server on a store. */
+/** Builds the demo server on a store made with `userId: demoUserId`. */
 export function createDemoServer(store: ValkeyStore): Server {
   const app = express();
   app.use(express.urlencoded({ extended: false }));
@@ -40,7 +48,7 @@ export function createDemoServer(store: ValkeyStore): Server {
       cookie: { maxAge: 3_600_000 },
     }),
   );
-  app.get("/", (req, res) => {
+  app.get("/", (req, res, next) => {
     if (!req.session.user) {
       res.send(
         page(
@@ -51,10 +59,40 @@ export function createDemoServer(store: ValkeyStore): Server {
       return;
     }
     req.session.views = (req.session.views ?? 0) + 1;
-    res.send(page(`<p>Signed in as <b id="user">${escapeHtml(req.session.user)}</b>.</p>
+    req.session.userAgent = req.get("user-agent") ?? "unknown";
+    req.session.lastSeen = Date.now();
+    const user = req.session.user;
+    // Save first, so the list below shows this visit too.
+    req.session.save(async (saveError) => {
+      if (saveError) return next(saveError);
+      try {
+        const devices = await store.userSessions(user);
+        devices.sort((a, b) => Number(b.lastSeen ?? 0) - Number(a.lastSeen ?? 0));
+        const items = devices.map((device) =>
+          `<li class="device">${escapeHtml(String(device.userAgent ?? "unknown"))}, last seen ${
+            new Date(Number(device.lastSeen ?? 0)).toISOString()
+          }${device.id === req.sessionID ? ' <b class="this-device">(this device)</b>' : ""}</li>`
+        ).join("\n");
+        res.send(page(`<p>Signed in as <b id="user">${escapeHtml(user)}</b>.</p>
 <p>You have seen this page <b id="views">${req.session.views}</b> time(s) in this session.</p>
 <p><a href="/" id="reload">Reload</a></p>
+<h2>Where you are signed in (<span id="device-count">${devices.length}</span>)</h2>
+<ul id="devices">${items}</ul>
+<form method="post" action="/sign-out-others"><button id="sign-out-others">Sign out other devices</button></form>
 <form method="post" action="/logout"><button id="logout">Log out</button></form>`));
+      } catch (error) {
+        next(error);
+      }
+    });
+  });
+  app.post("/sign-out-others", async (req, res, next) => {
+    if (!req.session.user) return void res.redirect(303, "/");
+    try {
+      await store.destroyUserSessions(req.session.user, { except: req.sessionID });
+      res.redirect(303, "/");
+    } catch (error) {
+      next(error);
+    }
   });
   app.post("/login", (req, res, next) => {
     req.session.regenerate((error) => {
@@ -83,7 +121,8 @@ if (import.meta.main) {
   const client = await GlideClient.createClient({
     addresses: [{ host: "127.0.0.1", port: valkeyPort }],
   });
-  const server = createDemoServer(new ValkeyStore({ client, prefix: "demo:" }));
+  const store = new ValkeyStore({ client, prefix: "demo:", userId: demoUserId });
+  const server = createDemoServer(store);
   server.listen(port, "127.0.0.1", () => {
     console.log(
       `connect-valkey demo: open http://127.0.0.1:${port}/ (sessions in Valkey on 127.0.0.1:${valkeyPort}, keys "demo:*")`,
