@@ -250,11 +250,16 @@ export class ValkeyStore extends ExpressSessionStore {
     const userId = userIdOf(this.#options, session, "set", sid);
     const origin = this.#origins.get(session, sid);
     const plan = planSave(loadedFields(origin), encoded);
-    if (userId !== undefined) {
-      this.#indexAdd(userId, sid, expiresAt, now);
-    }
+    // Sent with the write, in the same pipeline.
+    const indexed = userId === undefined
+      ? undefined
+      : this.#indexAdd(userId, sid, expiresAt, now, "set");
+    indexed?.catch(() => {}); // awaited below; a failed write fails the call first
     if (plan.kind === "merge") {
-      if (await this.#merge(key, sid, origin!, plan, userId, expiresAt)) return;
+      if (await this.#merge(key, sid, origin!, plan, userId, expiresAt)) {
+        await indexed;
+        return;
+      }
     }
     const reply = await this.#send(
       replaceCommand(
@@ -272,7 +277,8 @@ export class ValkeyStore extends ExpressSessionStore {
       this.#origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
     }
     const previous = userOfValue(reply[1]);
-    if (previous !== "" && previous !== userId) this.#indexRemove(previous, sid);
+    if (previous !== "" && previous !== userId) await this.#indexRemove(previous, sid, "set");
+    await indexed;
   }
 
   /**
@@ -319,7 +325,7 @@ export class ValkeyStore extends ExpressSessionStore {
     for (let i = 0; i < fields.length; i++) loaded.set(fields[i]!, values[i]!);
     for (const field of deleted) loaded.delete(field);
     if (origin.userId !== undefined && origin.userId !== userId) {
-      this.#indexRemove(origin.userId, sid);
+      await this.#indexRemove(origin.userId, sid, "set");
     }
     origin.userId = userId;
     return true;
@@ -350,13 +356,17 @@ export class ValkeyStore extends ExpressSessionStore {
       encodeValue(this.serializer, session.cookie, "cookie", "touch", sid),
     );
     const userId = userIdOf(this.#options, session, "touch", sid);
-    if (userId !== undefined && expiresAt > now) this.#indexAdd(userId, sid, expiresAt, now);
     const key = sessionKey(this.prefix, sid);
-    await this.#send(
-      touchCommand(key, expiresAt, this.#options.touchAfterMs, fieldOfKey("cookie"), cookie),
-      "touch",
-      sid,
-    );
+    await Promise.all([
+      this.#send(
+        touchCommand(key, expiresAt, this.#options.touchAfterMs, fieldOfKey("cookie"), cookie),
+        "touch",
+        sid,
+      ),
+      userId !== undefined && expiresAt > now
+        ? this.#indexAdd(userId, sid, expiresAt, now, "touch")
+        : undefined,
+    ]);
   }
 
   /**
@@ -382,7 +392,7 @@ export class ValkeyStore extends ExpressSessionStore {
       string,
     ];
     const owner = userOfValue(user);
-    if (userId === undefined && owner !== "") this.#indexRemove(owner, sid);
+    if (userId === undefined && owner !== "") await this.#indexRemove(owner, sid, operation);
     return Number(ended) === 1;
   }
 
@@ -476,16 +486,20 @@ export class ValkeyStore extends ExpressSessionStore {
     return user;
   }
 
-  #indexAdd(userId: string, sid: string, expiresAt: number | undefined, now: number): void {
+  #indexAdd(
+    userId: string,
+    sid: string,
+    expiresAt: number | undefined,
+    now: number,
+    operation: string,
+  ): Promise<unknown> {
     const index = userIndexKey(this.prefix, userId);
-    // Sent with the write, in the same pipeline; a failure fails the call only
-    // through the write (the index is a hint, checked on every read).
-    this.#send(indexAddCommand(index, sid, expiresAt, now), "set", sid).catch(() => {});
+    return this.#send(indexAddCommand(index, sid, expiresAt, now), operation, sid);
   }
 
-  #indexRemove(userId: string, sid: string): void {
+  #indexRemove(userId: string, sid: string, operation: string): Promise<unknown> {
     const index = userIndexKey(this.prefix, userId);
-    this.#send(indexRemoveCommand(index, [sid]), "set", sid).catch(() => {});
+    return this.#send(indexRemoveCommand(index, [sid]), operation, sid);
   }
 
   /**
