@@ -32,7 +32,9 @@
  *
  * @module
  */
-export { type DestroyUserSessionsOptions, type SessionWithId, ValkeyStore } from "./src/store.ts";
+export { ValkeyStore } from "./src/store.ts";
+export type { SessionWithId } from "./src/session_with_id.ts";
+export type { DestroyUserSessionsOptions } from "./src/user_sessions.ts";
 export type {
   SessionData,
   SessionInput,

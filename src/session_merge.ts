@@ -17,7 +17,13 @@
  *
  * @module
  */
-import type { EncodedSession, HashReply } from "./field_codec.ts";
+import {
+  type EncodedSession,
+  type HashReply,
+  keyOfField,
+  splitStoredValue,
+  USER_FIELD,
+} from "./field_codec.ts";
 
 /** What the store knows of a session object it handed out. */
 export interface Origin {
@@ -96,4 +102,24 @@ export function fieldMap(encoded: EncodedSession): Map<string, string> {
     fields.set(encoded.fields[i]!, encoded.values[i]!);
   }
   return fields;
+}
+
+/**
+ * The origin with its loaded fields built from the read's reply on
+ * first use (most loaded sessions are never saved); `undefined` stays so.
+ */
+export function loadedFields(origin: Origin | undefined): Origin | undefined {
+  if (origin === undefined || origin.fields !== undefined || origin.reply === undefined) {
+    return origin;
+  }
+  const fields = new Map<string, string>();
+  for (const stored of origin.reply) {
+    const text = String(stored);
+    const [field, value] = splitStoredValue(text)!;
+    if (keyOfField(field) !== undefined) fields.set(field, text);
+    else if (field === USER_FIELD) origin.userId = value;
+  }
+  origin.fields = fields;
+  origin.reply = undefined;
+  return origin;
 }

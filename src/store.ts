@@ -7,25 +7,11 @@ import type { GlideClient, GlideClusterClient, GlideReturnType } from "@valkey/v
 import { type Callback, settle } from "./callback.ts";
 import { isClusterClient } from "./client_kind.ts";
 import { CommandPipeline } from "./command_pipeline.ts";
+import { downgradeToV1 } from "./downgrade.ts";
 import { expressSessionPending, ExpressSessionStore } from "./express_session.ts";
 import { toStoreError } from "./errors.ts";
-import {
-  decodeFields,
-  encodeFields,
-  encodeValue,
-  fieldOfKey,
-  type HashReply,
-  keyOfField,
-  splitStoredValue,
-  storedValue,
-  USER_FIELD,
-  userOfValue,
-  userValue,
-} from "./field_codec.ts";
-import { prefixPattern, sessionKey, userIndexKey } from "./keys.ts";
+import { prefixPattern } from "./keys.ts";
 import { scanKeyPages } from "./key_scan.ts";
-import { decodeLegacy, readOtherReply } from "./legacy_session.ts";
-import { isWrongType } from "./logout_mark.ts";
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -35,53 +21,18 @@ import {
   type ValkeyStoreOptions,
 } from "./options.ts";
 import { sendWithRetries } from "./retry_policy.ts";
-import {
-  deleteCommand,
-  destroyCommand,
-  expireAtCommand,
-  indexAddCommand,
-  indexReadCommand,
-  indexRemoveCommand,
-  mergeDeleteCommand,
-  mergeWriteCommand,
-  readCommand,
-  readOtherCommand,
-  replaceCommand,
-  touchCommand,
-  toV1Command,
-} from "./scripts.ts";
+import { deleteCommand } from "./scripts.ts";
 import type { Serializer } from "./serializer.ts";
-import { fieldMap, type Origin, planSave, SessionOrigins } from "./session_merge.ts";
-import { sessionExpiresAt } from "./ttl.ts";
-import { normalizeUserId, userIdOf } from "./user_index.ts";
-
-/**
- * A stored session together with its id, as `all()` and `sessionPages()` return it.
- *
- * @example Usage
- * ```ts
- * import type { SessionWithId } from "@gjuchault/connect-valkey";
- *
- * const listed: SessionWithId = { id: "abc", cookie: {}, user: "ada" };
- * console.log(listed.id);
- * ```
- */
-export type SessionWithId = SessionData & { id: string };
-
-/**
- * Options of {@link ValkeyStore.destroyUserSessions}.
- *
- * @example Usage
- * ```ts
- * import type { DestroyUserSessionsOptions } from "@gjuchault/connect-valkey";
- *
- * const options: DestroyUserSessionsOptions = { except: "the-current-session-id" };
- * ```
- */
-export interface DestroyUserSessionsOptions {
-  /** Session ids to keep (the current device's, for "sign out other devices"). */
-  except?: string | string[];
-}
+import { SessionOrigins } from "./session_merge.ts";
+import { readSession } from "./session_read.ts";
+import type { SessionWithId } from "./session_with_id.ts";
+import { destroySession, saveSession, touchSession } from "./session_write.ts";
+import type { StoreContext } from "./store_context.ts";
+import {
+  destroyUserSessions,
+  type DestroyUserSessionsOptions,
+  userSessions,
+} from "./user_sessions.ts";
 
 /**
  * A session store for express-session, connect and @fastify/session, backed
@@ -124,7 +75,7 @@ export class ValkeyStore extends ExpressSessionStore {
   readonly #options: ResolvedOptions;
   readonly #cluster: boolean;
   readonly #pipeline: CommandPipeline;
-  readonly #origins = new SessionOrigins();
+  readonly #context: StoreContext;
 
   /**
    * Creates a store; throws a `TypeError` or `RangeError` naming the option
@@ -144,6 +95,12 @@ export class ValkeyStore extends ExpressSessionStore {
     this.disableTTL = this.#options.disableTTL;
     this.#cluster = isClusterClient(this.client);
     this.#pipeline = new CommandPipeline(this.client, this.#cluster);
+    this.#context = {
+      options: this.#options,
+      origins: new SessionOrigins(),
+      send: (args, operation, sid) => this.#send(args, operation, sid),
+      keyPages: (operation, type) => this.#keyPages(operation, type),
+    };
   }
 
   /** True when the store's client is a `GlideClusterClient`. */
@@ -172,48 +129,8 @@ export class ValkeyStore extends ExpressSessionStore {
 
   async #get(sid: string): Promise<SessionData | null> {
     const pending = expressSessionPending();
-    const session = await this.#read(sid, "get", true);
+    const session = await readSession(this.#context, sid, "get", true);
     if (pending !== undefined) await pending;
-    return session;
-  }
-
-  /** Reads one session (`null` when there is none); with `remember`, for a later merge. */
-  async #read(sid: string, operation: string, remember: boolean): Promise<SessionData | null> {
-    const key = sessionKey(this.prefix, sid);
-    let reply: HashReply;
-    try {
-      reply = await this.#send(readCommand(key), operation, sid) as HashReply;
-    } catch (error) {
-      if (!isWrongType(error)) throw error;
-      return await this.#readOther(key, sid, operation, remember);
-    }
-    if (reply.length === 0) return null;
-    const session = await decodeFields(this.serializer, reply, operation, sid);
-    if (remember) this.#origins.set(session, { sessionId: sid, reply });
-    return session;
-  }
-
-  /** Reads a key that is not a hash: a 1.0.x session, a logout mark (`null`), or junk (an error). */
-  async #readOther(
-    key: string,
-    sid: string,
-    operation: string,
-    remember: boolean,
-  ): Promise<SessionData | null> {
-    const read = readOtherReply(
-      await this.#send(readOtherCommand(key), operation, sid),
-      operation,
-      sid,
-    );
-    if (read.kind === "none") return null;
-    if (read.kind === "hash") {
-      // Rewritten in the current layout since the first read.
-      const session = await decodeFields(this.serializer, read.reply, operation, sid);
-      if (remember) this.#origins.set(session, { sessionId: sid, reply: read.reply });
-      return session;
-    }
-    const session = await decodeLegacy(this.serializer, read.text, read.expiresAt, operation, sid);
-    if (remember) this.#origins.set(session, { sessionId: sid, legacy: true });
     return session;
   }
 
@@ -234,101 +151,7 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `set()` with a node-style callback; the returned promise never rejects. */
   set(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   set(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
-    return settle(this.#set(sid, session as SessionData), callback);
-  }
-
-  async #set(sid: string, session: SessionData): Promise<void> {
-    const now = Date.now();
-    const key = sessionKey(this.prefix, sid);
-    const expiresAt = sessionExpiresAt(this.#options, session, "set", sid, now);
-    if (expiresAt !== undefined && expiresAt <= now) {
-      // An expiry in the past deletes a session, and never a logout mark.
-      await this.#send(touchCommand(key, expiresAt, 0, "", undefined), "set", sid);
-      return;
-    }
-    const encoded = encodeFields(this.serializer, session, "set", sid);
-    const userId = userIdOf(this.#options, session, "set", sid);
-    const origin = this.#origins.get(session, sid);
-    const plan = planSave(loadedFields(origin), encoded);
-    // Sent with the write, in the same pipeline.
-    const indexed = userId === undefined
-      ? undefined
-      : this.#indexAdd(userId, sid, expiresAt, now, "set");
-    indexed?.catch(() => {}); // awaited below; a failed write fails the call first
-    if (plan.kind === "merge") {
-      if (await this.#merge(key, sid, origin!, plan, userId, expiresAt)) {
-        await indexed;
-        return;
-      }
-    }
-    const reply = await this.#send(
-      replaceCommand(
-        key,
-        encoded.fields,
-        encoded.values,
-        expiresAt,
-        plan.kind === "replace" && plan.fresh,
-        userId,
-      ),
-      "set",
-      sid,
-    ) as [number, string];
-    if (Number(reply[0]) === 1) {
-      this.#origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
-    }
-    const previous = userOfValue(reply[1]);
-    if (previous !== "" && previous !== userId) await this.#indexRemove(previous, sid, "set");
-    await indexed;
-  }
-
-  /**
-   * Writes what changed since the session was loaded. Resolves `false` when
-   * the key turned out not to hold the session hash (a logout mark, a 1.0.x
-   * string, or nothing): the caller then replaces it whole, which drops the
-   * save for a mark.
-   */
-  async #merge(
-    key: string,
-    sid: string,
-    origin: Origin,
-    plan: { fields: string[]; values: string[]; deleted: string[] },
-    userId: string | undefined,
-    expiresAt: number | undefined,
-  ): Promise<boolean> {
-    const { fields, values, deleted } = plan;
-    if (userId !== origin.userId) {
-      if (userId === undefined) deleted.push(USER_FIELD);
-      else {
-        fields.push(USER_FIELD);
-        values.push(userValue(userId));
-      }
-    }
-    const write = this.#send(mergeWriteCommand(key, fields, values), "set", sid);
-    const others: Promise<unknown>[] = [];
-    if (deleted.length > 0) others.push(this.#send(mergeDeleteCommand(key, deleted), "set", sid));
-    if (expiresAt !== undefined) {
-      others.push(this.#send(expireAtCommand(key, expiresAt), "set", sid));
-    }
-    let added: number;
-    try {
-      added = Number(await write);
-    } catch (error) {
-      // Their failure follows from the write's (the same key's type).
-      for (const other of others) other.catch(() => {});
-      if (isWrongType(error)) return false;
-      throw error;
-    }
-    await Promise.all(others);
-    // Every field new, the layout field included: the key had expired or been cleared.
-    if (added === fields.length + 1) return false;
-    const loaded = origin.fields!;
-    for (let i = 0; i < fields.length; i++) loaded.set(fields[i]!, values[i]!);
-    for (const field of deleted) loaded.delete(field);
-    if (origin.userId !== undefined && origin.userId !== userId) {
-      await this.#indexRemove(origin.userId, sid, "set");
-    }
-    origin.userId = userId;
-    return true;
+    return settle(saveSession(this.#context, sid, session as SessionData), callback);
   }
 
   /**
@@ -344,29 +167,7 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `touch()` with a node-style callback; the returned promise never rejects. */
   touch(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   touch(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
-    return settle(this.#touch(sid, session as SessionData), callback);
-  }
-
-  async #touch(sid: string, session: SessionData): Promise<void> {
-    if (this.disableTouch || this.disableTTL) return;
-    const now = Date.now();
-    const expiresAt = sessionExpiresAt(this.#options, session, "touch", sid, now)!;
-    const cookie = session.cookie === undefined ? undefined : storedValue(
-      fieldOfKey("cookie"),
-      encodeValue(this.serializer, session.cookie, "cookie", "touch", sid),
-    );
-    const userId = userIdOf(this.#options, session, "touch", sid);
-    const key = sessionKey(this.prefix, sid);
-    await Promise.all([
-      this.#send(
-        touchCommand(key, expiresAt, this.#options.touchAfterMs, fieldOfKey("cookie"), cookie),
-        "touch",
-        sid,
-      ),
-      userId !== undefined && expiresAt > now
-        ? this.#indexAdd(userId, sid, expiresAt, now, "touch")
-        : undefined,
-    ]);
+    return settle(touchSession(this.#context, sid, session as SessionData), callback);
   }
 
   /**
@@ -381,19 +182,8 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `destroy()` with a node-style callback; the returned promise never rejects. */
   destroy(sid: string, callback: Callback<void>): Promise<void>;
   destroy(sid: string, callback?: Callback<void>): Promise<void> {
-    return settle(this.#destroy(sid, undefined, "destroy").then(() => {}), callback);
-  }
-
-  /** Replaces the session by a logout mark (only a session of `userId`, when given); true when ended. */
-  async #destroy(sid: string, userId: string | undefined, operation: string): Promise<boolean> {
-    const key = sessionKey(this.prefix, sid);
-    const [ended, user] = await this.#send(destroyCommand(key, userId), operation, sid) as [
-      number,
-      string,
-    ];
-    const owner = userOfValue(user);
-    if (userId === undefined && owner !== "") await this.#indexRemove(owner, sid, operation);
-    return Number(ended) === 1;
+    const work = destroySession(this.#context, sid, undefined, "destroy").then(() => {});
+    return settle(work, callback);
   }
 
   /**
@@ -409,25 +199,8 @@ export class ValkeyStore extends ExpressSessionStore {
    * @param userId The user's id, as the `userId` option returns it.
    * @returns The user's sessions.
    */
-  async userSessions(userId: string | number): Promise<SessionWithId[]> {
-    const user = this.#requireUser(userId, "userSessions");
-    const index = userIndexKey(this.prefix, user);
-    const ids = await this.#send(indexReadCommand(index, Date.now()), "userSessions") as string[];
-    const sessions = await Promise.all(
-      ids.map((id) => this.#read(String(id), "userSessions", false)),
-    );
-    const found: SessionWithId[] = [];
-    const stale: string[] = [];
-    sessions.forEach((session, i) => {
-      const id = String(ids[i]);
-      const owner = session === null
-        ? undefined
-        : normalizeUserId(this.#options.userId!(session), "userSessions", id);
-      if (owner === user) found.push(Object.assign(session!, { id }));
-      else stale.push(id);
-    });
-    if (stale.length > 0) await this.#send(indexRemoveCommand(index, stale), "userSessions");
-    return found;
+  userSessions(userId: string | number): Promise<SessionWithId[]> {
+    return userSessions(this.#context, userId);
   }
 
   /**
@@ -445,61 +218,11 @@ export class ValkeyStore extends ExpressSessionStore {
    * @param options Which sessions to keep.
    * @returns How many sessions were ended.
    */
-  async destroyUserSessions(
+  destroyUserSessions(
     userId: string | number,
     options: DestroyUserSessionsOptions = {},
   ): Promise<number> {
-    const user = this.#requireUser(userId, "destroyUserSessions");
-    const except = new Set(
-      options.except === undefined
-        ? []
-        : Array.isArray(options.except)
-        ? options.except
-        : [options.except],
-    );
-    const index = userIndexKey(this.prefix, user);
-    const ids = (await this.#send(indexReadCommand(index, 0), "destroyUserSessions") as string[])
-      .map(String).filter((id) => !except.has(id));
-    const ended = await Promise.all(
-      ids.map((id) => this.#destroy(id, user, "destroyUserSessions")),
-    );
-    if (ids.length > 0) await this.#send(indexRemoveCommand(index, ids), "destroyUserSessions");
-    return ended.filter(Boolean).length;
-  }
-
-  #requireUser(userId: string | number, operation: string): string {
-    if (this.#options.userId === undefined) {
-      throw new TypeError(
-        `Cannot call ValkeyStore.${operation}(): the store was created without the "userId" option`,
-      );
-    }
-    const user = typeof userId === "string" || typeof userId === "number"
-      ? normalizeUserId(userId, operation)
-      : undefined;
-    if (user === undefined) {
-      throw new TypeError(
-        `Cannot call ValkeyStore.${operation}(): "userId" must be a non-empty string or a number, received ${
-          JSON.stringify(userId) ?? String(userId)
-        }`,
-      );
-    }
-    return user;
-  }
-
-  #indexAdd(
-    userId: string,
-    sid: string,
-    expiresAt: number | undefined,
-    now: number,
-    operation: string,
-  ): Promise<unknown> {
-    const index = userIndexKey(this.prefix, userId);
-    return this.#send(indexAddCommand(index, sid, expiresAt, now), operation, sid);
-  }
-
-  #indexRemove(userId: string, sid: string, operation: string): Promise<unknown> {
-    const index = userIndexKey(this.prefix, userId);
-    return this.#send(indexRemoveCommand(index, [sid]), operation, sid);
+    return destroyUserSessions(this.#context, userId, options);
   }
 
   /**
@@ -607,7 +330,9 @@ export class ValkeyStore extends ExpressSessionStore {
     const cut = this.prefix.length;
     for await (const keys of this.#sessionKeyPages(operation)) {
       const ids = keys.map((key) => key.slice(cut));
-      const sessions = await Promise.all(ids.map((id) => this.#read(id, operation, false)));
+      const sessions = await Promise.all(
+        ids.map((id) => readSession(this.#context, id, operation, false)),
+      );
       const page: SessionWithId[] = [];
       sessions.forEach((session, i) => {
         // null: expired or destroyed since the scan found it.
@@ -633,34 +358,8 @@ export class ValkeyStore extends ExpressSessionStore {
    *
    * @returns How many sessions were rewritten.
    */
-  async downgradeToV1(): Promise<number> {
-    let rewritten = 0;
-    const cut = this.prefix.length;
-    for await (const keys of this.#keyPages("downgradeToV1", "hash")) {
-      const done = await Promise.all(keys.map(async (key) => {
-        const id = key.slice(cut);
-        const [session, expiresAt] = await Promise.all([
-          this.#read(id, "downgradeToV1", false),
-          this.#send(["PEXPIRETIME", key], "downgradeToV1", id),
-        ]);
-        if (session === null) return 0;
-        const text = encodeValue(this.serializer, session, "session", "downgradeToV1", id);
-        const at = Number(expiresAt);
-        const reply = await this.#send(
-          toV1Command(key, text, at > 0 ? at : undefined),
-          "downgradeToV1",
-          id,
-        );
-        return Number(reply);
-      }));
-      rewritten += done.reduce((sum, n) => sum + n, 0);
-    }
-    for (const type of ["set", "zset"]) {
-      for await (const keys of this.#keyPages("downgradeToV1", type)) {
-        await Promise.all(keys.map((key) => this.#send(deleteCommand(key), "downgradeToV1")));
-      }
-    }
-    return rewritten;
+  downgradeToV1(): Promise<number> {
+    return downgradeToV1(this.#context);
   }
 
   /** Keys of sessions: hashes, and strings of the 1.0.x layout. */
@@ -685,30 +384,14 @@ export class ValkeyStore extends ExpressSessionStore {
   }
 
   protected override sessionGenerated(sid: string, session: object): void {
-    this.#origins.set(session, { sessionId: sid, fresh: true });
+    this.#context.origins.set(session, { sessionId: sid, fresh: true });
   }
 
   protected override sessionCreated(data: object, session: object): void {
-    this.#origins.move(data, session);
+    this.#context.origins.move(data, session);
   }
 
   #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
     return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid);
   }
-}
-
-/** The loaded fields of an origin (built from the `HGETALL` reply on first use); `undefined` when not loaded. */
-function loadedFields(origin: Origin | undefined): Origin | undefined {
-  if (origin === undefined || origin.fields !== undefined || origin.reply === undefined) {
-    return origin;
-  }
-  const fields = new Map<string, string>();
-  for (const stored of origin.reply) {
-    const [field, value] = splitStoredValue(String(stored))!;
-    if (keyOfField(field) !== undefined) fields.set(field, String(stored));
-    else if (field === USER_FIELD) origin.userId = value;
-  }
-  origin.fields = fields;
-  origin.reply = undefined;
-  return origin;
 }

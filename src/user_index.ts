@@ -17,7 +17,10 @@
  * @module
  */
 import { ValkeyStoreError } from "./errors.ts";
+import { userIndexKey } from "./keys.ts";
 import type { ResolvedOptions, SessionData } from "./options.ts";
+import { indexAddCommand, indexRemoveCommand } from "./scripts.ts";
+import type { StoreContext } from "./store_context.ts";
 
 /**
  * The user id of `session` as stored (numbers become strings), or
@@ -51,4 +54,28 @@ export function normalizeUserId(
     }`,
     { sessionId },
   );
+}
+
+/** Adds a session to its user's index with its expiry: one command, sent with the write. */
+export function indexAdd(
+  ctx: StoreContext,
+  userId: string,
+  sid: string,
+  expiresAt: number | undefined,
+  now: number,
+  operation: string,
+): Promise<unknown> {
+  const index = userIndexKey(ctx.options.prefix, userId);
+  return ctx.send(indexAddCommand(index, sid, expiresAt, now), operation, sid);
+}
+
+/** Removes sessions from a user's index. */
+export function indexRemove(
+  ctx: StoreContext,
+  userId: string,
+  sids: string[],
+  operation: string,
+): Promise<unknown> {
+  const index = userIndexKey(ctx.options.prefix, userId);
+  return ctx.send(indexRemoveCommand(index, sids), operation, sids[0]);
 }

@@ -1,0 +1,164 @@
+/**
+ * Writing sessions: `set()` as a merge of what changed (plain `HSET`,
+ * `HDEL`, `PEXPIREAT`) or a whole replace (one script), `touch()`, and
+ * `destroy()` (the logout mark), each keeping the user index in step.
+ *
+ * @module
+ */
+import {
+  encodeFields,
+  encodeValue,
+  fieldOfKey,
+  storedValue,
+  USER_FIELD,
+  userOfValue,
+  userValue,
+} from "./field_codec.ts";
+import { sessionKey } from "./keys.ts";
+import { isWrongType } from "./logout_mark.ts";
+import type { SessionData } from "./options.ts";
+import {
+  destroyCommand,
+  expireAtCommand,
+  mergeDeleteCommand,
+  mergeWriteCommand,
+  replaceCommand,
+  touchCommand,
+} from "./scripts.ts";
+import { fieldMap, loadedFields, type Origin, planSave } from "./session_merge.ts";
+import type { StoreContext } from "./store_context.ts";
+import { sessionExpiresAt } from "./ttl.ts";
+import { indexAdd, indexRemove, userIdOf } from "./user_index.ts";
+
+/** `set()`: a merge for a session the store loaded, else a replace; see `session_merge.ts`. */
+export async function saveSession(
+  ctx: StoreContext,
+  sid: string,
+  session: SessionData,
+): Promise<void> {
+  const { options } = ctx;
+  const now = Date.now();
+  const key = sessionKey(options.prefix, sid);
+  const expiresAt = sessionExpiresAt(options, session, "set", sid, now);
+  if (expiresAt !== undefined && expiresAt <= now) {
+    // An expiry in the past deletes a session, and never a logout mark.
+    await ctx.send(touchCommand(key, expiresAt, 0, "", undefined), "set", sid);
+    return;
+  }
+  const encoded = encodeFields(options.serializer, session, "set", sid);
+  const userId = userIdOf(options, session, "set", sid);
+  const origin = loadedFields(ctx.origins.get(session, sid));
+  const plan = planSave(origin, encoded);
+  // Sent with the write, in the same pipeline.
+  const indexed = userId === undefined
+    ? undefined
+    : indexAdd(ctx, userId, sid, expiresAt, now, "set");
+  indexed?.catch(() => {}); // awaited below; a failed write fails the call first
+  if (plan.kind === "merge" && await merge(ctx, key, sid, origin!, plan, userId, expiresAt)) {
+    await indexed;
+    return;
+  }
+  const fresh = plan.kind === "replace" && plan.fresh;
+  const command = replaceCommand(key, encoded.fields, encoded.values, expiresAt, fresh, userId);
+  const [written, previousUser] = await ctx.send(command, "set", sid) as [number, unknown];
+  if (Number(written) === 1) {
+    ctx.origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
+  }
+  const previous = userOfValue(previousUser);
+  if (previous !== "" && previous !== userId) await indexRemove(ctx, previous, [sid], "set");
+  await indexed;
+}
+
+/**
+ * Writes what changed since the session was loaded. Resolves `false` when
+ * the key turned out not to hold the session hash (a logout mark, a 1.0.x
+ * string, or nothing): the caller then replaces it whole, which drops the
+ * save for a mark.
+ */
+async function merge(
+  ctx: StoreContext,
+  key: string,
+  sid: string,
+  origin: Origin,
+  plan: { fields: string[]; values: string[]; deleted: string[] },
+  userId: string | undefined,
+  expiresAt: number | undefined,
+): Promise<boolean> {
+  const { fields, values, deleted } = plan;
+  if (userId !== origin.userId) {
+    if (userId === undefined) deleted.push(USER_FIELD);
+    else {
+      fields.push(USER_FIELD);
+      values.push(userValue(userId));
+    }
+  }
+  const write = ctx.send(mergeWriteCommand(key, fields, values), "set", sid);
+  const others: Promise<unknown>[] = [];
+  if (deleted.length > 0) others.push(ctx.send(mergeDeleteCommand(key, deleted), "set", sid));
+  if (expiresAt !== undefined) others.push(ctx.send(expireAtCommand(key, expiresAt), "set", sid));
+  let added: number;
+  try {
+    added = Number(await write);
+  } catch (error) {
+    // Their failure follows from the write's (the same key's type).
+    for (const other of others) other.catch(() => {});
+    if (isWrongType(error)) return false;
+    throw error;
+  }
+  await Promise.all(others);
+  // Every field new, the layout field included: the key had expired or been cleared.
+  if (added === fields.length + 1) return false;
+  const loaded = origin.fields!;
+  for (let i = 0; i < fields.length; i++) loaded.set(fields[i]!, values[i]!);
+  for (const field of deleted) loaded.delete(field);
+  if (origin.userId !== undefined && origin.userId !== userId) {
+    await indexRemove(ctx, origin.userId, [sid], "set");
+  }
+  origin.userId = userId;
+  return true;
+}
+
+/** `touch()`: moves the expiry and stores the cookie; creates nothing. */
+export async function touchSession(
+  ctx: StoreContext,
+  sid: string,
+  session: SessionData,
+): Promise<void> {
+  const { options } = ctx;
+  if (options.disableTouch || options.disableTTL) return;
+  const now = Date.now();
+  const expiresAt = sessionExpiresAt(options, session, "touch", sid, now)!;
+  const cookieField = fieldOfKey("cookie");
+  const cookie = session.cookie === undefined ? undefined : storedValue(
+    cookieField,
+    encodeValue(options.serializer, session.cookie, "cookie", "touch", sid),
+  );
+  const userId = userIdOf(options, session, "touch", sid);
+  const key = sessionKey(options.prefix, sid);
+  await Promise.all([
+    ctx.send(touchCommand(key, expiresAt, options.touchAfterMs, cookieField, cookie), "touch", sid),
+    userId !== undefined && expiresAt > now
+      ? indexAdd(ctx, userId, sid, expiresAt, now, "touch")
+      : undefined,
+  ]);
+}
+
+/**
+ * Replaces the session by a logout mark and takes it out of its user's
+ * index; with `userId`, only a session of that user. True when it ended one.
+ */
+export async function destroySession(
+  ctx: StoreContext,
+  sid: string,
+  userId: string | undefined,
+  operation: string,
+): Promise<boolean> {
+  const key = sessionKey(ctx.options.prefix, sid);
+  const [ended, user] = await ctx.send(destroyCommand(key, userId), operation, sid) as [
+    number,
+    unknown,
+  ];
+  const owner = userOfValue(user);
+  if (userId === undefined && owner !== "") await indexRemove(ctx, owner, [sid], operation);
+  return Number(ended) === 1;
+}
