@@ -45,7 +45,13 @@ export const FLOOR_COMMANDS: Record<
 > = {
   get: (key) => [readCommand(key)],
   touch: (key, session, expiresAt) => [
-    touchCommand(key, expiresAt, 0, "cookie", storedValue("cookie", JSON.stringify(session.cookie))),
+    touchCommand(
+      key,
+      expiresAt,
+      0,
+      "cookie",
+      storedValue("cookie", JSON.stringify(session.cookie)),
+    ),
   ],
   set: (key, session, expiresAt) => {
     const { fields, values } = encodeFields(DEFAULT_SERIALIZER, session, "set", key);
