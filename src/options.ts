@@ -85,6 +85,22 @@ export interface ValkeyStoreOptions {
    * holds across app instances. Default 0: every touch refreshes.
    */
   touchAfter?: number;
+  /**
+   * Cluster only: how many milliseconds a command may keep being resent
+   * while the cluster is failing over (`CLUSTERDOWN`, `TRYAGAIN`, a slot
+   * whose new owner is not known yet, a primary not answering), with a short
+   * growing backoff, before it fails with a `CLUSTER_DOWN` (or `UNREACHABLE`)
+   * error. Choose it above your failover time: about 2 to 3 times
+   * `cluster-node-timeout`. 0 turns the waiting off. Default 10000.
+   */
+  clusterDownWait?: number;
+  /**
+   * Cluster only: how many milliseconds `clear/length/ids/all/sessionPages`
+   * keep rescanning while slots are being moved (a scan during a reshard may
+   * miss keys, so it is repeated until no slot moved), before failing with a
+   * `RESHARDING` error. Default 120000.
+   */
+  scanReshardWait?: number;
 }
 
 /** The options after defaults and checks. */
@@ -97,6 +113,8 @@ export interface ResolvedOptions {
   serializer: Serializer;
   scanCount: number;
   touchAfterMs: number;
+  clusterDownWait: number;
+  scanReshardWait: number;
 }
 
 /** Default prefix of session keys. */
@@ -105,6 +123,10 @@ export const DEFAULT_PREFIX = "sess:";
 export const DEFAULT_TTL_SECONDS = 86_400;
 /** Default SCAN COUNT hint. */
 export const DEFAULT_SCAN_COUNT = 100;
+/** Default `clusterDownWait`: covers a failover with a `cluster-node-timeout` of a few seconds. */
+export const DEFAULT_CLUSTER_DOWN_WAIT_MS = 10_000;
+/** Default `scanReshardWait`: two minutes. */
+export const DEFAULT_SCAN_RESHARD_WAIT_MS = 120_000;
 
 const KNOWN_OPTIONS = new Set([
   "client",
@@ -115,6 +137,8 @@ const KNOWN_OPTIONS = new Set([
   "serializer",
   "scanCount",
   "touchAfter",
+  "clusterDownWait",
+  "scanReshardWait",
 ]);
 
 function describe(value: unknown): string {
@@ -148,6 +172,19 @@ function checkBoolean(options: Record<string, unknown>, name: string): boolean {
   const value = options[name];
   if (value === undefined) return false;
   if (typeof value !== "boolean") fail(TypeError, name, "a boolean", value);
+  return value;
+}
+
+function checkMilliseconds(
+  options: Record<string, unknown>,
+  name: string,
+  fallback: number,
+): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== "number") fail(TypeError, name, "a number of milliseconds", value);
+  if (!Number.isFinite(value) || value < 0) {
+    fail(RangeError, name, "0 or a positive number of milliseconds", value);
+  }
   return value;
 }
 
@@ -240,5 +277,7 @@ export function resolveOptions(options: ValkeyStoreOptions): ResolvedOptions {
     serializer: serializer as Serializer,
     scanCount,
     touchAfterMs: Math.round(touchAfter * 1000),
+    clusterDownWait: checkMilliseconds(raw, "clusterDownWait", DEFAULT_CLUSTER_DOWN_WAIT_MS),
+    scanReshardWait: checkMilliseconds(raw, "scanReshardWait", DEFAULT_SCAN_RESHARD_WAIT_MS),
   };
 }

@@ -332,6 +332,6 @@ export class ValkeyStore extends ExpressSessionStore {
   }
 
   #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
-    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid);
+    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid, this.#options);
   }
 }
