@@ -28,6 +28,7 @@ export interface RetryOptions {
  *   primary stalls briefly while slots migrate);
  * - cluster, while a failover is under way: `CLUSTERDOWN`, `TRYAGAIN`, a
  *   `MOVED`/`ASK` that could not be followed, a timeout or a lost connection
+ *   (`ConnectionError`, or GLIDE's `BrokenPipe` for a request in flight)
  *   are resent after 20, 50, 100, 200 and then every 250 ms, as long as the
  *   next resend starts within `clusterDownWaitMs` of the call. Then the call
  *   fails with a `CLUSTER_DOWN` error (or `UNREACHABLE` when no node ever
@@ -146,8 +147,10 @@ function isClusterDown(error: unknown): boolean {
 function isFailoverError(error: unknown): boolean {
   if (!(error instanceof Error) || error instanceof ValkeyStoreError) return false;
   if (isTimeoutError(error) || error.constructor.name === "ConnectionError") return true;
+  // GLIDE 2.5 reports a request lost with the dead primary's connection as
+  // "BrokenPipe: Cluster: Failed to receive command response from internal sender".
   return isClusterDown(error) || isTryAgain(error) ||
-    /\b(MOVED|Moved|ASK|Ask)\b/.test(error.message);
+    /\b(MOVED|Moved|ASK|Ask|BrokenPipe)\b/.test(error.message);
 }
 
 function isNoScript(error: unknown): boolean {
