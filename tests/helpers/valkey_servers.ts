@@ -159,13 +159,15 @@ export interface TlsFiles {
 export interface StartOptions {
   /**
    * Leave every setting at the server's default except ports, directories,
-   * `cluster-enabled`, `cluster-config-file` and `cluster-node-timeout 1000`
+   * `cluster-enabled`, `cluster-config-file` and `cluster-node-timeout`
    * (cluster) — as a new user would run it. Default `false`: the harness's
    * own settings (no RDB snapshots; for clusters, partial coverage allowed).
    */
   serverDefaults?: boolean;
   /** Serve TLS only (`--port 0`), with a CA and certificate made by `openssl` in the deployment's directory. */
   tls?: boolean;
+  /** The clusters' `cluster-node-timeout` in milliseconds. Default 1000. */
+  clusterNodeTimeout?: number;
 }
 
 /**
@@ -371,7 +373,7 @@ export async function startCluster(
           "--cluster-config-file",
           join(dir, `nodes-${port}.conf`),
           "--cluster-node-timeout",
-          "1000",
+          String(options.clusterNodeTimeout ?? 1000),
           ...settings,
           ...tlsCluster,
         ],
