@@ -30,7 +30,17 @@ export type ValkeyStoreErrorCode =
   /** Valkey answered with an error. */
   | "COMMAND_FAILED"
   /** The session could not be turned into a stored value. */
-  | "INVALID_SESSION";
+  | "INVALID_SESSION"
+  /**
+   * Cluster only: the cluster stayed down (`CLUSTERDOWN`, a failover not yet
+   * over) for longer than the `clusterDownWait` option allows.
+   */
+  | "CLUSTER_DOWN"
+  /**
+   * Cluster only: a scan gave up because slots kept moving (a reshard was in
+   * progress) for longer than the `scanReshardWait` option allows.
+   */
+  | "RESHARDING";
 
 /**
  * Raised (or passed to the callback) when a store operation fails.

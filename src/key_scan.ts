@@ -19,7 +19,7 @@ import { isTimeoutError, ValkeyStoreError } from "./errors.ts";
 
 /** How long one SCAN step may take before the scan fails (our own guard). */
 export const SCAN_STEP_TIMEOUT_MS = 5_000;
-/** How long a cluster scan keeps repeating passes while slots keep moving. */
+/** How long a cluster scan keeps repeating passes while slots keep moving, by default. */
 export const UNSTABLE_SCAN_BUDGET_MS = 120_000;
 
 /** Where and how to scan. */
@@ -31,6 +31,12 @@ export interface ScanTarget {
   operation: string;
   /** Only keys of this type (`SCAN … TYPE`), when given. */
   type?: string | undefined;
+  /**
+   * Cluster only: milliseconds to keep repeating passes while slots move (a
+   * reshard) before failing with a `RESHARDING` error. Default
+   * {@link UNSTABLE_SCAN_BUDGET_MS}.
+   */
+  scanReshardWait?: number;
 }
 
 /** Yields pages of keys matching `pattern`; each key once. */
@@ -53,7 +59,8 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
   const client = target.client as GlideClusterClient;
   // Every key seen so far: a repeated pass must not return one twice.
   const seen = new Set<string>();
-  const deadline = Date.now() + UNSTABLE_SCAN_BUDGET_MS;
+  const started = Date.now();
+  const budget = target.scanReshardWait ?? UNSTABLE_SCAN_BUDGET_MS;
   for (;;) {
     const before = await step(() => readClusterTopology(client), target);
     for (const { host, port } of before.primaries) {
@@ -77,11 +84,12 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
     const stable = !before.migrating && !after.migrating &&
       before.signature === after.signature;
     if (stable) return;
-    if (Date.now() > deadline) {
+    const waited = Date.now() - started;
+    if (waited >= budget) {
       throw new ValkeyStoreError(
         target.operation,
-        "COMMAND_FAILED",
-        `cluster slots kept moving for ${UNSTABLE_SCAN_BUDGET_MS} ms; the scan may have missed keys`,
+        "RESHARDING",
+        `a reshard was in progress: cluster slots kept moving for ${waited} ms, longer than scanReshardWait (${budget} ms), so the scan could not be sure to see every key; gave up`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -92,6 +92,21 @@ export interface ValkeyStoreOptions {
    * option the store keeps no user index and sends no extra commands.
    */
   userId?: UserIdOption;
+   * Cluster only: how many milliseconds a command may keep being resent
+   * while the cluster is failing over (`CLUSTERDOWN`, `TRYAGAIN`, a slot
+   * whose new owner is not known yet, a primary not answering), with a short
+   * growing backoff, before it fails with a `CLUSTER_DOWN` (or `UNREACHABLE`)
+   * error. Choose it above your failover time: about 2 to 3 times
+   * `cluster-node-timeout`. 0 turns the waiting off. Default 10000.
+   */
+  clusterDownWait?: number;
+  /**
+   * Cluster only: how many milliseconds `clear/length/ids/all/sessionPages`
+   * keep rescanning while slots are being moved (a scan during a reshard may
+   * miss keys, so it is repeated until no slot moved), before failing with a
+   * `RESHARDING` error. Default 120000.
+   */
+  scanReshardWait?: number;
 }
 
 /**
@@ -119,6 +134,8 @@ export interface ResolvedOptions {
   scanCount: number;
   touchAfterMs: number;
   userId: UserIdOption | undefined;
+  clusterDownWait: number;
+  scanReshardWait: number;
 }
 
 /** Default prefix of session keys. */
@@ -127,6 +144,10 @@ export const DEFAULT_PREFIX = "sess:";
 export const DEFAULT_TTL_SECONDS = 86_400;
 /** Default SCAN COUNT hint. */
 export const DEFAULT_SCAN_COUNT = 100;
+/** Default `clusterDownWait`: covers a failover with a `cluster-node-timeout` of a few seconds. */
+export const DEFAULT_CLUSTER_DOWN_WAIT_MS = 10_000;
+/** Default `scanReshardWait`: two minutes. */
+export const DEFAULT_SCAN_RESHARD_WAIT_MS = 120_000;
 
 const KNOWN_OPTIONS = new Set([
   "client",
@@ -138,6 +159,8 @@ const KNOWN_OPTIONS = new Set([
   "scanCount",
   "touchAfter",
   "userId",
+  "clusterDownWait",
+  "scanReshardWait",
 ]);
 
 function describe(value: unknown): string {
@@ -171,6 +194,19 @@ function checkBoolean(options: Record<string, unknown>, name: string): boolean {
   const value = options[name];
   if (value === undefined) return false;
   if (typeof value !== "boolean") fail(TypeError, name, "a boolean", value);
+  return value;
+}
+
+function checkMilliseconds(
+  options: Record<string, unknown>,
+  name: string,
+  fallback: number,
+): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== "number") fail(TypeError, name, "a number of milliseconds", value);
+  if (!Number.isFinite(value) || value < 0) {
+    fail(RangeError, name, "0 or a positive number of milliseconds", value);
+  }
   return value;
 }
 
@@ -269,5 +305,7 @@ export function resolveOptions(options: ValkeyStoreOptions): ResolvedOptions {
     scanCount,
     touchAfterMs: Math.round(touchAfter * 1000),
     userId: userId as UserIdOption | undefined,
+    clusterDownWait: checkMilliseconds(raw, "clusterDownWait", DEFAULT_CLUSTER_DOWN_WAIT_MS),
+    scanReshardWait: checkMilliseconds(raw, "scanReshardWait", DEFAULT_SCAN_RESHARD_WAIT_MS),
   };
 }

@@ -377,6 +377,7 @@ export class ValkeyStore extends ExpressSessionStore {
         count: this.scanCount,
         operation,
         type,
+        scanReshardWait: this.#options.scanReshardWait,
       });
     } catch (error) {
       throw toStoreError(error, operation);
@@ -392,6 +393,6 @@ export class ValkeyStore extends ExpressSessionStore {
   }
 
   #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
-    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid);
+    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid, this.#options);
   }
 }

@@ -1,8 +1,10 @@
 /**
- * Failover: a primary is SIGKILLed while requests keep coming. Sessions on
- * the other shards keep working throughout; errors for the dead shard come
- * back fast and never crash; once the replica is promoted, the same store
- * and client serve that shard again, with the sessions it had replicated.
+ * Failover with `clusterDownWait: 0` (no waiting): a primary is SIGKILLed
+ * while requests keep coming. Sessions on the other shards keep working
+ * throughout (the harness allows partial coverage); errors for the dead
+ * shard come back fast and never crash; once the replica is promoted, the
+ * same store and client serve that shard again, with the sessions it had
+ * replicated. The default budget is tested in cluster_failover_defaults_test.ts.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -17,7 +19,7 @@ describe("a cluster losing a primary", () => {
   const env = clusterSuite(1);
 
   it("other shards keep serving, the dead shard fails fast, and the promoted replica serves it again", async () => {
-    const store = new ValkeyStore({ client: env.client, prefix: "fo:" });
+    const store = new ValkeyStore({ client: env.client, prefix: "fo:", clusterDownWait: 0 });
     const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
     await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
     const primaries = await readPrimaries(env.deployment.nodes);

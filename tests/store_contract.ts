@@ -245,7 +245,7 @@ export function storeContract(getContext: () => ContractContext): void {
       const ctx = getContext();
       const tag = randomId().slice(0, 6);
       const prefixes = ["a*:", "a:", "q?:", "qx:", "br[1]:", "br1:", "s\\:", "s:"].map((p) =>
-        `${tag}${p}`
+        `${ctx.basePrefix ?? ""}${tag}${p}`
       );
       const stores = prefixes.map((prefix) => new ValkeyStore({ client: ctx.client, prefix }));
       for (const [i, store] of stores.entries()) {

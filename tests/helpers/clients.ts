@@ -8,12 +8,30 @@ import type { ValkeyDeployment } from "./valkey_servers.ts";
 
 export type AnyClient = GlideClient | GlideClusterClient;
 
+/**
+ * For a deployment started with TLS: connect with TLS and trust the test CA
+ * (certificates are verified; nothing is made insecure).
+ */
+function tlsConfig(deployment: ValkeyDeployment): Record<string, unknown> {
+  if (deployment.tls === undefined) return {};
+  return {
+    useTLS: true,
+    advancedConfiguration: {
+      tlsAdvancedConfiguration: { rootCertificates: deployment.tls.caCert },
+    },
+  };
+}
+
 export function standaloneClient(
   deployment: ValkeyDeployment,
   extra: Record<string, unknown> = {},
 ): Promise<GlideClient> {
   const node = deployment.nodes[0]!;
-  return GlideClient.createClient({ addresses: [{ host: node.host, port: node.port }], ...extra });
+  return GlideClient.createClient({
+    addresses: [{ host: node.host, port: node.port }],
+    ...tlsConfig(deployment),
+    ...extra,
+  });
 }
 
 export function clusterClient(
@@ -22,6 +40,7 @@ export function clusterClient(
 ): Promise<GlideClusterClient> {
   return GlideClusterClient.createClient({
     addresses: deployment.nodes.map((node) => ({ host: node.host, port: node.port })),
+    ...tlsConfig(deployment),
     ...extra,
   });
 }

@@ -8,6 +8,11 @@ export interface ContractContext {
   client: AnyClient;
   /** A separate client, used only to read back what is really in Valkey. */
   inspect: AnyClient;
+  /**
+   * Put before every store prefix the contract makes (for a user whose ACL
+   * allows only keys under it, such as `acl:`). Default none.
+   */
+  basePrefix?: string;
 }
 
 let counter = 0;
@@ -18,7 +23,11 @@ export function makeStore(
   options: Partial<ValkeyStoreOptions> = {},
 ): ValkeyStore {
   counter++;
-  return new ValkeyStore({ client: ctx.client, prefix: `t${counter}-${Date.now()}:`, ...options });
+  return new ValkeyStore({
+    client: ctx.client,
+    prefix: `${ctx.basePrefix ?? ""}t${counter}-${Date.now()}:`,
+    ...options,
+  });
 }
 
 /** Runs a raw command on the inspecting client (routed by key in cluster mode). */

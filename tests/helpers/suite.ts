@@ -6,7 +6,12 @@
 import { after, before } from "node:test";
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { clusterClient, standaloneClient } from "./clients.ts";
-import { startCluster, startStandalone, type ValkeyDeployment } from "./valkey_servers.ts";
+import {
+  startCluster,
+  type StartOptions,
+  startStandalone,
+  type ValkeyDeployment,
+} from "./valkey_servers.ts";
 
 export interface Suite<C> {
   deployment: ValkeyDeployment;
@@ -31,11 +36,17 @@ function suite<C extends { close(): void }>(
 }
 
 /** A standalone valkey-server (with `extra` config) and a GlideClient for the suite. */
-export function standaloneSuite(extra: string[] = []): Suite<GlideClient> {
-  return suite(() => startStandalone(extra), (deployment) => standaloneClient(deployment));
+export function standaloneSuite(
+  extra: string[] = [],
+  options: StartOptions = {},
+): Suite<GlideClient> {
+  return suite(() => startStandalone(extra, options), (deployment) => standaloneClient(deployment));
 }
 
 /** A cluster of 3 primaries with `replicas` replicas each, and a GlideClusterClient, for the suite. */
-export function clusterSuite(replicas: number): Suite<GlideClusterClient> {
-  return suite(() => startCluster(replicas), (deployment) => clusterClient(deployment));
+export function clusterSuite(
+  replicas: number,
+  options: StartOptions = {},
+): Suite<GlideClusterClient> {
+  return suite(() => startCluster(replicas, options), (deployment) => clusterClient(deployment));
 }

@@ -3,7 +3,7 @@
  * suite, and stops exactly those processes afterwards.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,9 +97,25 @@ export async function stopProcess(
   await exited;
 }
 
+/** The TLS files of the nodes started with TLS, by port: `cli()` must speak TLS to them. */
+const tlsByPort = new Map<number, TlsFiles>();
+
+/** The valkey-cli arguments that make it speak TLS to `port` (none for a plain node). */
+export function cliTlsArgs(port: number): string[] {
+  const tls = tlsByPort.get(port);
+  return tls === undefined ? [] : ["--tls", "--cacert", tls.caCertFile];
+}
+
 /** Runs valkey-cli against a node and returns its output. */
 export async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run("valkey-cli", ["-h", HOST, "-p", String(port), ...args]);
+  const { stdout } = await run("valkey-cli", [
+    "-h",
+    HOST,
+    "-p",
+    String(port),
+    ...cliTlsArgs(port),
+    ...args,
+  ]);
   return stdout;
 }
 
@@ -125,30 +141,143 @@ export function sleep(ms: number): Promise<void> {
 export interface ValkeyDeployment {
   nodes: ValkeyNode[];
   dir: string;
+  /** The CA and certificate the servers use, when they were started with TLS. */
+  tls: TlsFiles | undefined;
   stop(): Promise<void>;
+}
+
+/** A test CA and a server certificate signed by it (for 127.0.0.1 and localhost), as PEM files. */
+export interface TlsFiles {
+  caCertFile: string;
+  certFile: string;
+  keyFile: string;
+  /** The CA certificate itself (PEM): what a client must trust. */
+  caCert: string;
+}
+
+/** How to start servers. */
+export interface StartOptions {
+  /**
+   * Leave every setting at the server's default except ports, directories,
+   * `cluster-enabled`, `cluster-config-file` and `cluster-node-timeout`
+   * (cluster) — as a new user would run it. Default `false`: the harness's
+   * own settings (no RDB snapshots; for clusters, partial coverage allowed).
+   */
+  serverDefaults?: boolean;
+  /** Serve TLS only (`--port 0`), with a CA and certificate made by `openssl` in the deployment's directory. */
+  tls?: boolean;
+  /** The clusters' `cluster-node-timeout` in milliseconds. Default 1000. */
+  clusterNodeTimeout?: number;
+}
+
+/**
+ * Makes a CA and a server certificate (SAN IP:127.0.0.1, DNS:localhost)
+ * with `openssl` in `dir`. Nothing is committed: every run makes its own.
+ */
+export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+  const path = (name: string) => join(dir, name);
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    path("ca.key"),
+    "-out",
+    path("ca.crt"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=connect-valkey test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await run("openssl", [
+    "req",
+    ...ec,
+    "-keyout",
+    path("server.key"),
+    "-out",
+    path("server.csr"),
+    "-subj",
+    "/CN=localhost",
+  ]);
+  writeFileSync(
+    path("server.ext"),
+    [
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "basicConstraints=CA:FALSE",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "extendedKeyUsage=serverAuth,clientAuth",
+      "",
+    ].join("\n"),
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    path("server.csr"),
+    "-CA",
+    path("ca.crt"),
+    "-CAkey",
+    path("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    path("server.crt"),
+    "-days",
+    "2",
+    "-extfile",
+    path("server.ext"),
+  ]);
+  return {
+    caCertFile: path("ca.crt"),
+    certFile: path("server.crt"),
+    keyFile: path("server.key"),
+    caCert: readFileSync(path("ca.crt"), "utf8"),
+  };
 }
 
 /**
  * Each server gets a directory of its own: replicas write the RDB they
  * receive to their directory and load it, so servers sharing one directory
- * could load each other's data.
+ * could load each other's data. With `serverDefaults`, only the port, the
+ * directory and the log file are set; with `tls`, the node serves TLS only.
  */
-function baseArgs(port: number, dir: string, extra: string[]): string[] {
+function baseArgs(
+  port: number,
+  dir: string,
+  extra: string[],
+  options: StartOptions,
+  tls: TlsFiles | undefined,
+): string[] {
   const own = join(dir, String(port));
   mkdirSync(own, { recursive: true });
-  return [
+  const ports = tls === undefined ? ["--port", String(port)] : [
     "--port",
+    "0",
+    "--tls-port",
     String(port),
+    "--tls-cert-file",
+    tls.certFile,
+    "--tls-key-file",
+    tls.keyFile,
+    "--tls-ca-cert-file",
+    tls.caCertFile,
+    "--tls-auth-clients",
+    "no",
+  ];
+  const harness = options.serverDefaults
+    ? []
+    : ["--save", "", "--appendonly", "no", "--protected-mode", "yes"];
+  return [
+    ...ports,
     "--bind",
     HOST,
     "--dir",
     own,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--protected-mode",
-    "yes",
+    ...harness,
     "--loglevel",
     process.env.VALKEY_LOGLEVEL ?? "warning",
     "--logfile",
@@ -157,39 +286,74 @@ function baseArgs(port: number, dir: string, extra: string[]): string[] {
   ];
 }
 
-function deployment(nodes: ValkeyNode[], dir: string): ValkeyDeployment {
+function deployment(
+  nodes: ValkeyNode[],
+  dir: string,
+  tls: TlsFiles | undefined,
+): ValkeyDeployment {
+  if (tls !== undefined) { for (const node of nodes) tlsByPort.set(node.port, tls); }
   return {
     nodes,
     dir,
+    tls,
     async stop() {
       await Promise.all(nodes.map((node) => stopProcess(node, "SIGKILL")));
+      for (const node of nodes) tlsByPort.delete(node.port);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** Starts one standalone valkey-server; `extra` adds config such as `--appendonly yes`. */
-export async function startStandalone(extra: string[] = []): Promise<ValkeyDeployment> {
+export async function startStandalone(
+  extra: string[] = [],
+  options: StartOptions = {},
+): Promise<ValkeyDeployment> {
   const dir = mkdtempSync(join(tmpdir(), "connect-valkey-"));
+  const tls = options.tls ? await makeTlsFiles(dir) : undefined;
   const port = await freePort();
   const node: ValkeyNode = {
     host: HOST,
     port,
     process: undefined,
-    args: baseArgs(port, dir, extra),
+    args: baseArgs(port, dir, extra, options, tls),
   };
-  await startProcess(node);
-  return deployment([node], dir);
+  const server = deployment([node], dir, tls);
+  try {
+    await startProcess(node);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
 }
 
 /**
  * Starts a cluster of 3 primaries with `replicas` replicas each, waits until
  * every node reports `cluster_state:ok` and every replica is in sync.
+ *
+ * Without `serverDefaults`, the harness's settings apply: a replica may be
+ * promoted however stale (`cluster-replica-validity-factor 0`), healthy
+ * shards keep serving while one has no primary
+ * (`cluster-require-full-coverage no`).
  */
-export async function startCluster(replicas = 0): Promise<ValkeyDeployment> {
+export async function startCluster(
+  replicas = 0,
+  options: StartOptions = {},
+): Promise<ValkeyDeployment> {
   const dir = mkdtempSync(join(tmpdir(), "connect-valkey-cluster-"));
+  const tls = options.tls ? await makeTlsFiles(dir) : undefined;
   const nodes: ValkeyNode[] = [];
   const total = 3 * (1 + replicas);
+  const settings = options.serverDefaults ? [] : [
+    "--cluster-replica-validity-factor",
+    "0",
+    "--cluster-require-full-coverage",
+    "no",
+    "--cluster-allow-reads-when-down",
+    "no",
+  ];
+  const tlsCluster = tls === undefined ? [] : ["--tls-cluster", "yes", "--tls-replication", "yes"];
   for (let i = 0; i < total; i++) {
     const port = await freePort(true);
     if (nodes.some((node) => node.port === port)) {
@@ -200,26 +364,29 @@ export async function startCluster(replicas = 0): Promise<ValkeyDeployment> {
       host: HOST,
       port,
       process: undefined,
-      args: baseArgs(port, dir, [
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        join(dir, `nodes-${port}.conf`),
-        "--cluster-node-timeout",
-        "1000",
-        "--cluster-replica-validity-factor",
-        "0",
-        "--cluster-require-full-coverage",
-        "no",
-        "--cluster-allow-reads-when-down",
-        "no",
-      ]),
+      args: baseArgs(
+        port,
+        dir,
+        [
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(dir, `nodes-${port}.conf`),
+          "--cluster-node-timeout",
+          String(options.clusterNodeTimeout ?? 1000),
+          ...settings,
+          ...tlsCluster,
+        ],
+        options,
+        tls,
+      ),
     });
   }
-  const cluster = deployment(nodes, dir);
+  const cluster = deployment(nodes, dir, tls);
   try {
     await Promise.all(nodes.map(startProcess));
     await run("valkey-cli", [
+      ...cliTlsArgs(nodes[0]!.port),
       "--cluster",
       "create",
       ...nodes.map((node) => `${HOST}:${node.port}`),

@@ -1,0 +1,140 @@
+/**
+ * A scan bounded during a reshard: while `valkey-cli --cluster reshard`
+ * moves 3,000 slots, a `length()` with a short `scanReshardWait` fails with
+ * a RESHARDING error, and one with the default bound waits for the slots to
+ * settle and counts every session once. The time that takes is logged.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, it } from "node:test";
+import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
+import { scanKeyPages } from "../src/key_scan.ts";
+import { clusterSuite } from "./helpers/suite.ts";
+import { sessionWith } from "./helpers/contract_context.ts";
+import { readPrimaries } from "./helpers/cluster_layout.ts";
+import { cli, type ValkeyNode, waitUntil } from "./helpers/valkey_servers.ts";
+
+const run = promisify(execFile);
+const SESSIONS = 2_000;
+const SLOTS = 3_000;
+
+describe("a bounded scan during a reshard", () => {
+  const env = clusterSuite(1);
+
+  /** Starts moving SLOTS slots from one primary to the next; resolves once a slot is migrating. */
+  async function startReshard(
+    round: number,
+  ): Promise<{ done: Promise<unknown>; running(): boolean }> {
+    const primaries = await readPrimaries(env.deployment.nodes);
+    const from = primaries[round % primaries.length]!;
+    const to = primaries[(round + 1) % primaries.length]!;
+    let running = true;
+    const done = run("valkey-cli", [
+      "--cluster",
+      "reshard",
+      `127.0.0.1:${from.port}`,
+      "--cluster-from",
+      from.id,
+      "--cluster-to",
+      to.id,
+      "--cluster-slots",
+      String(SLOTS),
+      "--cluster-yes",
+      "--cluster-pipeline",
+      "20",
+    ]).finally(() => (running = false));
+    done.catch(() => {});
+    await waitUntil(
+      async () => !running || (await migrating(env.deployment.nodes)),
+      20_000,
+      () => "the reshard never started moving slots",
+      20,
+    );
+    return { done, running: () => running };
+  }
+
+  async function seed(store: ValkeyStore): Promise<void> {
+    for (let i = 0; i < SESSIONS; i += 200) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, n) => `s${i + n}`).map((sid) =>
+          store.set(sid, sessionWith({ sid }))
+        ),
+      );
+    }
+  }
+
+  it("length() with a short scanReshardWait fails with a RESHARDING error; with the default it counts every session once", async () => {
+    const short = new ValkeyStore({ client: env.client, prefix: "rs:", scanReshardWait: 50 });
+    const long = new ValkeyStore({ client: env.client, prefix: "rs:" });
+    await seed(long);
+    const reshard = await startReshard(0);
+    assert.ok(reshard.running(), "the reshard was over before the scans started");
+
+    await assert.rejects(short.length(), (error: unknown) => {
+      assert.ok(error instanceof ValkeyStoreError, String(error));
+      assert.equal(error.code, "RESHARDING", error.message);
+      assert.match(error.message, /reshard was in progress/);
+      assert.match(error.message, /scanReshardWait \(50 ms\)/);
+      return true;
+    });
+
+    assert.ok(reshard.running(), "the reshard was over before the long scan started");
+    const started = Date.now();
+    const count = await long.length();
+    const tookMs = Date.now() - started;
+    const stillRunning = reshard.running();
+    const ids = await long.ids();
+    await reshard.done;
+    console.log(
+      `length() started during a ${SLOTS}-slot reshard took ${tookMs} ms (reshard ${
+        stillRunning ? "still running" : "over"
+      } when it returned)`,
+    );
+    assert.equal(count, SESSIONS);
+    assert.equal(new Set(ids).size, SESSIONS);
+  });
+
+  it("scanKeyPages honours scanReshardWait (the bound the store passes)", async () => {
+    const reshard = await startReshard(1);
+    const pages = scanKeyPages({
+      client: env.client,
+      cluster: true,
+      pattern: "rs:*",
+      count: 100,
+      operation: "length",
+      scanReshardWait: 0,
+    });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of pages) { /* drain */ }
+      })(),
+      (error: unknown) =>
+        error instanceof ValkeyStoreError && error.code === "RESHARDING" &&
+        /reshard was in progress/.test(error.message),
+    );
+    const seen: string[] = [];
+    for await (
+      const page of scanKeyPages({
+        client: env.client,
+        cluster: true,
+        pattern: "rs:*",
+        count: 100,
+        operation: "ids",
+        scanReshardWait: 120_000,
+      })
+    ) seen.push(...page);
+    await reshard.done;
+    assert.equal(seen.length, SESSIONS);
+    assert.equal(new Set(seen).size, SESSIONS);
+  });
+});
+
+/** True when any node lists a slot being migrated or imported. */
+async function migrating(nodes: ValkeyNode[]): Promise<boolean> {
+  for (const node of nodes) {
+    if (node.process === undefined) continue;
+    if ((await cli(node.port, "cluster", "nodes")).includes("[")) return true;
+  }
+  return false;
+}
