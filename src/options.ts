@@ -92,6 +92,7 @@ export interface ValkeyStoreOptions {
    * option the store keeps no user index and sends no extra commands.
    */
   userId?: UserIdOption;
+  /**
    * Cluster only: how many milliseconds a command may keep being resent
    * while the cluster is failing over (`CLUSTERDOWN`, `TRYAGAIN`, a slot
    * whose new owner is not known yet, a primary not answering), with a short

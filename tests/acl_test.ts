@@ -19,6 +19,8 @@ import { type ContractContext, sessionWith } from "./helpers/contract_context.ts
 import { startCluster, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { storeContract } from "./store_contract.ts";
 import { badInputContract } from "./bad_input_contract.ts";
+import { mergeContract } from "./merge_contract.ts";
+import { userIndexContract } from "./user_index_contract.ts";
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(
@@ -71,6 +73,8 @@ for (const kind of ["standalone", "cluster"] as const) {
 
       storeContract(() => ctx);
       badInputContract(() => ctx);
+      mergeContract(() => ctx);
+      userIndexContract(() => ctx);
     },
   );
 }
