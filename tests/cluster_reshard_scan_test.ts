@@ -22,10 +22,14 @@ const SLOTS = 3_000;
 describe("a bounded scan during a reshard", () => {
   const env = clusterSuite(1);
 
+  /** The reshard a previous test started: the next one waits for it (even if that test failed). */
+  let previous: Promise<unknown> = Promise.resolve();
+
   /** Starts moving SLOTS slots from one primary to the next; resolves once a slot is migrating. */
   async function startReshard(
     round: number,
   ): Promise<{ done: Promise<unknown>; running(): boolean }> {
+    await previous;
     const primaries = await readPrimaries(env.deployment.nodes);
     const from = primaries[round % primaries.length]!;
     const to = primaries[(round + 1) % primaries.length]!;
@@ -44,7 +48,7 @@ describe("a bounded scan during a reshard", () => {
       "--cluster-pipeline",
       "20",
     ]).finally(() => (running = false));
-    done.catch(() => {});
+    previous = done.catch(() => {});
     await waitUntil(
       async () => !running || (await migrating(env.deployment.nodes)),
       20_000,
