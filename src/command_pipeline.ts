@@ -43,9 +43,9 @@ export interface PipelineLimits {
 
 /** Defaults measured with `bench/store_ops.ts` on a 2-core machine. */
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
-  maxBatchSize: 64,
+  maxBatchSize: Number(process.env.CV_BATCH ?? 64),
   maxBatchBytes: 1 << 20,
-  maxInflightBatches: 4,
+  maxInflightBatches: Number(process.env.CV_INFLIGHT ?? 4),
   maxQueued: 50_000,
 };
 

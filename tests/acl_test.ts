@@ -18,9 +18,20 @@ import { clusterClient, standaloneClient } from "./helpers/clients.ts";
 import { type ContractContext, sessionWith } from "./helpers/contract_context.ts";
 import { startCluster, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
 import { storeContract } from "./store_contract.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./helpers/runtime.ts";
 import { badInputContract } from "./bad_input_contract.ts";
 import { mergeContract } from "./merge_contract.ts";
 import { userIndexContract } from "./user_index_contract.ts";
+
+describe("the README's ACL lines", () => {
+  it("are the lines these tests run the contract through", () => {
+    const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
+    assert.ok(readme.includes("\n" + STANDALONE_ACL_SETUSER + "\n"), "standalone line");
+    assert.ok(readme.includes("\n" + CLUSTER_ACL_SETUSER + "\n"), "cluster line");
+  });
+});
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(
