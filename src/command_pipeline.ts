@@ -43,9 +43,9 @@ export interface PipelineLimits {
 
 /** Defaults measured with `bench/store_ops.ts` on a 2-core machine. */
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
-  maxBatchSize: Number(process.env.CV_BATCH ?? 64),
+  maxBatchSize: 64,
   maxBatchBytes: 1 << 20,
-  maxInflightBatches: Number(process.env.CV_INFLIGHT ?? 4),
+  maxInflightBatches: 4,
   maxQueued: 50_000,
 };
 

@@ -32,8 +32,9 @@ export type ValkeyStoreErrorCode =
   /** The session could not be turned into a stored value. */
   | "INVALID_SESSION"
   /**
-   * Cluster only: the cluster stayed down (`CLUSTERDOWN`, a failover not yet
-   * over) for longer than the `clusterDownWait` option allows.
+   * Cluster only: the cluster did not serve the key (`CLUSTERDOWN`, a
+   * failover not yet over, its primary not answering) for longer than the
+   * `clusterDownWait` option allows.
    */
   | "CLUSTER_DOWN"
   /**

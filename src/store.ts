@@ -384,10 +384,24 @@ export class ValkeyStore extends ExpressSessionStore {
     }
   }
 
+  /**
+   * Remembers a session express-session created through this store: its
+   * first save replaces whatever the key holds, a logout mark included.
+   *
+   * @param sid The new session's id.
+   * @param session The new `req.session`.
+   */
   protected override sessionGenerated(sid: string, session: object): void {
     this.#context.origins.set(session, { sessionId: sid, fresh: true });
   }
 
+  /**
+   * Moves what the store read for `data` to the `Session` express-session
+   * built from it, so saving that session merges.
+   *
+   * @param data The data `get()` returned.
+   * @param session The new `req.session`.
+   */
   protected override sessionCreated(data: object, session: object): void {
     this.#context.origins.move(data, session);
   }
