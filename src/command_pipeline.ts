@@ -11,6 +11,11 @@
  *   commands leave at the end of the current microtask (a lone call is not
  *   delayed); otherwise they wait and leave together when a batch returns,
  *   so batches grow with the load;
+ * - what is waiting is split over the free batch slots, in batches of at
+ *   least `minBatchSize` commands: 64 callers leave as 2 batches of 32, not
+ *   one of 64, so GLIDE and Valkey work on one while this thread handles
+ *   the other's replies (measured: 1.3–1.6× the gets per second of one
+ *   64-command batch at 64 callers, the same at 256);
  * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes` bytes
  *   of arguments, so it finishes well within the client's `requestTimeout`;
  * - at most `maxQueued` commands wait in all; past that a call fails at
@@ -36,6 +41,8 @@ import { SlotMap } from "./slot_map.ts";
 /** Bounds of a {@link CommandPipeline}. */
 export interface PipelineLimits {
   maxBatchSize: number;
+  /** Waiting commands are split over free batch slots, but not below this size. */
+  minBatchSize: number;
   maxBatchBytes: number;
   maxInflightBatches: number;
   maxQueued: number;
@@ -44,6 +51,7 @@ export interface PipelineLimits {
 /** Defaults measured with `bench/store_ops.ts` on a 2-core machine. */
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   maxBatchSize: 64,
+  minBatchSize: 32,
   maxBatchBytes: 1 << 20,
   maxInflightBatches: 4,
   maxQueued: 50_000,
@@ -148,10 +156,15 @@ export class CommandPipeline {
   }
 
   #take(lane: Lane): Pending[] {
-    const { maxBatchSize, maxBatchBytes } = this.#limits;
+    const { maxBatchSize, minBatchSize, maxBatchBytes, maxInflightBatches } = this.#limits;
+    // Spread what is waiting over the free batch slots: several batches in
+    // flight keep GLIDE and Valkey busy while this thread handles replies.
+    const waiting = lane.queue.length - lane.head;
+    const share = Math.ceil(waiting / (maxInflightBatches - lane.inflight));
+    const size = Math.min(maxBatchSize, Math.max(minBatchSize, share));
     const batch: Pending[] = [];
     let bytes = 0;
-    while (lane.head < lane.queue.length && batch.length < maxBatchSize) {
+    while (lane.head < lane.queue.length && batch.length < size) {
       const next = lane.queue[lane.head]!;
       if (batch.length > 0 && bytes + next.bytes > maxBatchBytes) break;
       batch.push(next);
