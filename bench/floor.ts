@@ -4,7 +4,8 @@
  * callers), with JSON encoding and decoding of the session included, and
  * nothing else: callers queue commands into one shared queue, flushed on
  * `setImmediate` into batches of at most {@link MAX_BATCH} commands, at most
- * {@link MAX_IN_FLIGHT} batches in flight.
+ * {@link MAX_IN_FLIGHT} batches in flight, split as the store splits them
+ * (at least {@link MIN_BATCH} per batch).
  *
  * The commands per operation are one table, {@link FLOOR_COMMANDS}, built
  * with the store's own command builders.
@@ -26,6 +27,8 @@ import { DEFAULT_SERIALIZER } from "../src/serializer.ts";
 
 /** Commands per batch. */
 export const MAX_BATCH = 64;
+/** Commands per batch at least, when waiting commands are split over free slots. */
+export const MIN_BATCH = 32;
 /** Batches in flight at once. */
 export const MAX_IN_FLIGHT = 4;
 
@@ -101,11 +104,15 @@ class BatchQueue {
 
   #flush(): void {
     while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
+      // The store's batching: what waits is split over the free slots, at
+      // least MIN_BATCH per batch.
+      const share = Math.ceil(this.#queue.length / (MAX_IN_FLIGHT - this.#inFlight));
+      const size = Math.min(MAX_BATCH, Math.max(MIN_BATCH, share));
       const taken: Queued[] = [];
       let count = 0;
       while (this.#queue.length > 0) {
         const next = this.#queue[0]!;
-        if (taken.length > 0 && count + next.commands.length > MAX_BATCH) break;
+        if (taken.length > 0 && count + next.commands.length > size) break;
         taken.push(this.#queue.shift()!);
         count += next.commands.length;
       }
