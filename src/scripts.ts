@@ -140,6 +140,21 @@ export function mergeWriteCommand(key: string, fields: string[], values: string[
   return args;
 }
 
+/** How many fields a session hash holds. */
+export function lengthCommand(key: string): string[] {
+  return ["HLEN", key];
+}
+
+/** The stored user field of a session hash. */
+export function userFieldCommand(key: string): string[] {
+  return ["HGET", key, USER_FIELD];
+}
+
+/** Removes a session's expiry (`disableTTL`). */
+export function persistCommand(key: string): string[] {
+  return ["PERSIST", key];
+}
+
 /** Deletes fields a request removed from the session. */
 export function mergeDeleteCommand(key: string, fields: string[]): string[] {
   return ["HDEL", key, ...fields];

@@ -1,11 +1,14 @@
 /**
  * Writing sessions: `set()` as a merge of what changed (plain `HSET`,
- * `HDEL`, `PEXPIREAT`) or a whole replace (one script), `touch()`, and
- * `destroy()` (the logout mark), each keeping the user index in step.
+ * `HDEL`, `PEXPIREAT`) or a whole replace (plain `HSET`, `HLEN`,
+ * `PEXPIREAT`, and the replace script only when those are not enough),
+ * `touch()`, and `destroy()` (the logout mark), each keeping the user index
+ * in step.
  *
  * @module
  */
 import {
+  type EncodedSession,
   encodeFields,
   encodeValue,
   fieldOfKey,
@@ -20,10 +23,13 @@ import type { SessionData } from "./options.ts";
 import {
   destroyCommand,
   expireAtCommand,
+  lengthCommand,
   mergeDeleteCommand,
   mergeWriteCommand,
+  persistCommand,
   replaceCommand,
   touchCommand,
+  userFieldCommand,
 } from "./scripts.ts";
 import { fieldMap, loadedFields, type Origin, planSave } from "./session_merge.ts";
 import type { StoreContext } from "./store_context.ts";
@@ -54,10 +60,16 @@ export async function saveSession(
     ? undefined
     : indexAdd(ctx, userId, sid, expiresAt, now, "set");
   indexed?.catch(() => {}); // awaited below; a failed write fails the call first
-  if (plan.kind === "merge" && await merge(ctx, key, sid, origin!, plan, userId, expiresAt)) {
+  const done = plan.kind === "merge"
+    ? await merge(ctx, key, sid, origin!, plan, userId, expiresAt)
+    : !plan.fresh && origin?.legacy !== true &&
+      await overwrite(ctx, key, sid, session, encoded, userId, expiresAt);
+  if (done) {
     await indexed;
     return;
   }
+  // The script: a fresh session (lifts a logout mark), a 1.0.x string, a mark,
+  // or a hash holding keys the session no longer has.
   const fresh = plan.kind === "replace" && plan.fresh;
   const command = replaceCommand(key, encoded.fields, encoded.values, expiresAt, fresh, userId);
   const [written, previousUser] = await ctx.send(command, "set", sid) as [number, unknown];
@@ -67,6 +79,52 @@ export async function saveSession(
   const previous = userOfValue(previousUser);
   if (previous !== "" && previous !== userId) await indexRemove(ctx, previous, [sid], "set");
   await indexed;
+}
+
+/**
+ * A replace with plain commands: writes every field, then checks that the
+ * hash holds no other field (`HLEN`), so no script runs in the common case
+ * (the same keys as before, or a new session). Resolves `false` when the key
+ * holds something else (a logout mark or a 1.0.x string: `HSET` fails by
+ * type) or keys the session no longer has: the caller then runs the replace
+ * script, which drops the save for a mark and rewrites the rest whole.
+ */
+async function overwrite(
+  ctx: StoreContext,
+  key: string,
+  sid: string,
+  session: SessionData,
+  encoded: EncodedSession,
+  userId: string | undefined,
+  expiresAt: number | undefined,
+): Promise<boolean> {
+  const fields = userId === undefined ? encoded.fields : [...encoded.fields, USER_FIELD];
+  const values = userId === undefined ? encoded.values : [...encoded.values, userValue(userId)];
+  // Read before the write, in the same pipeline: the user it belonged to.
+  const previous = ctx.options.userId === undefined
+    ? undefined
+    : ctx.send(userFieldCommand(key), "set", sid);
+  const write = ctx.send(mergeWriteCommand(key, fields, values), "set", sid);
+  const size = ctx.send(lengthCommand(key), "set", sid);
+  const expiry = ctx.send(
+    expiresAt === undefined ? persistCommand(key) : expireAtCommand(key, expiresAt),
+    "set",
+    sid,
+  );
+  try {
+    await write;
+  } catch (error) {
+    for (const other of [previous, size, expiry]) other?.catch(() => {});
+    if (isWrongType(error)) return false;
+    throw error;
+  }
+  const [before, length] = await Promise.all([previous, size, expiry]);
+  // The layout field is one more.
+  if (Number(length) !== fields.length + 1) return false;
+  ctx.origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
+  const owner = userOfValue(before);
+  if (owner !== "" && owner !== userId) await indexRemove(ctx, owner, [sid], "set");
+  return true;
 }
 
 /**
@@ -84,17 +142,21 @@ async function merge(
   userId: string | undefined,
   expiresAt: number | undefined,
 ): Promise<boolean> {
+  // The plan holds session keys only; the user field rides along.
   const { fields, values, deleted } = plan;
+  let written = fields;
+  let writtenValues = values;
+  let removed = deleted;
   if (userId !== origin.userId) {
-    if (userId === undefined) deleted.push(USER_FIELD);
+    if (userId === undefined) removed = [...deleted, USER_FIELD];
     else {
-      fields.push(USER_FIELD);
-      values.push(userValue(userId));
+      written = [...fields, USER_FIELD];
+      writtenValues = [...values, userValue(userId)];
     }
   }
-  const write = ctx.send(mergeWriteCommand(key, fields, values), "set", sid);
+  const write = ctx.send(mergeWriteCommand(key, written, writtenValues), "set", sid);
   const others: Promise<unknown>[] = [];
-  if (deleted.length > 0) others.push(ctx.send(mergeDeleteCommand(key, deleted), "set", sid));
+  if (removed.length > 0) others.push(ctx.send(mergeDeleteCommand(key, removed), "set", sid));
   if (expiresAt !== undefined) others.push(ctx.send(expireAtCommand(key, expiresAt), "set", sid));
   let added: number;
   try {
@@ -107,7 +169,7 @@ async function merge(
   }
   await Promise.all(others);
   // Every field new, the layout field included: the key had expired or been cleared.
-  if (added === fields.length + 1) return false;
+  if (added === written.length + 1) return false;
   const loaded = origin.fields!;
   for (let i = 0; i < fields.length; i++) loaded.set(fields[i]!, values[i]!);
   for (const field of deleted) loaded.delete(field);

@@ -113,6 +113,17 @@ export function mergeContract(getContext: () => ContractContext): void {
       assert.ok(pttl > 3_590_000, `pttl ${pttl}`);
     });
 
+    it("a replace with disableTTL removes the expiry the session had", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, inAnHour()));
+      const forever = makeStore(ctx, { prefix: store.prefix, disableTTL: true });
+      await forever.set(sid, sessionWith({ a: 2 }, inAnHour()));
+      assert.equal(Number(await raw(ctx, "PTTL", store.prefix + sid)), -1);
+      assert.equal((await store.get(sid))?.a, 2);
+    });
+
     it("a session the store did not load replaces what is stored", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);

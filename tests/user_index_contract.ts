@@ -11,6 +11,7 @@ import {
   makeStore,
   raw,
   sessionWith,
+  storedFields,
   storedType,
 } from "./helpers/contract_context.ts";
 import { waitUntil } from "./helpers/valkey_servers.ts";
@@ -62,6 +63,10 @@ export function userIndexContract(getContext: () => ContractContext): void {
       const loaded = (await store.get("merged"))!;
       loaded.passport = { user: "bob" };
       await store.set("merged", loaded);
+      loaded.seen = 1;
+      await store.set("merged", loaded);
+      const fields = await storedFields(ctx, store.prefix + "merged");
+      assert.equal(fields["#u"], "bob", "a later save lost the session's user");
       await store.set("replaced", passport("ada"));
       await store.set("replaced", passport("bob"));
       assert.deepEqual((await store.userSessions("ada")).map((s) => s.id), []);

@@ -16,6 +16,7 @@ export const ACL_PREFIX = "sess:";
 const STORE_COMMANDS = [
   "hvals",
   "hget",
+  "hlen",
   "hset",
   "hdel",
   "pexpireat",
