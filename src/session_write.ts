@@ -111,20 +111,34 @@ async function overwrite(
     "set",
     sid,
   );
-  try {
-    await write;
-  } catch (error) {
-    for (const other of [previous, size, expiry]) other?.catch(() => {});
-    if (isWrongType(error)) return false;
-    throw error;
-  }
-  const [before, length] = await Promise.all([previous, size, expiry]);
+  const replies = await afterWrite(write, [previous, size, expiry]);
+  if (replies === undefined) return false;
+  const [, before, length] = replies;
   // The layout field is one more.
   if (Number(length) !== fields.length + 1) return false;
   ctx.origins.set(session, { sessionId: sid, fields: fieldMap(encoded), userId });
   const owner = userOfValue(before);
   if (owner !== "" && owner !== userId) await indexRemove(ctx, owner, [sid], "set");
   return true;
+}
+
+/**
+ * The replies of an `HSET` and of the commands sent with it on the same key,
+ * or `undefined` when the `HSET` failed by type (a logout mark or a 1.0.x
+ * string: the others then fail the same way and are ignored).
+ */
+async function afterWrite(
+  write: Promise<unknown>,
+  others: (Promise<unknown> | undefined)[],
+): Promise<unknown[] | undefined> {
+  try {
+    await write;
+  } catch (error) {
+    for (const other of others) other?.catch(() => {});
+    if (isWrongType(error)) return undefined;
+    throw error;
+  }
+  return await Promise.all([write, ...others]);
 }
 
 /**
@@ -158,16 +172,9 @@ async function merge(
   const others: Promise<unknown>[] = [];
   if (removed.length > 0) others.push(ctx.send(mergeDeleteCommand(key, removed), "set", sid));
   if (expiresAt !== undefined) others.push(ctx.send(expireAtCommand(key, expiresAt), "set", sid));
-  let added: number;
-  try {
-    added = Number(await write);
-  } catch (error) {
-    // Their failure follows from the write's (the same key's type).
-    for (const other of others) other.catch(() => {});
-    if (isWrongType(error)) return false;
-    throw error;
-  }
-  await Promise.all(others);
+  const replies = await afterWrite(write, others);
+  if (replies === undefined) return false;
+  const added = Number(replies[0]);
   // Every field new, the layout field included: the key had expired or been cleared.
   if (added === written.length + 1) return false;
   const loaded = origin.fields!;

@@ -12,11 +12,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
-import { hashSlot } from "../src/keys.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";
-import { cli, sleep, stopProcess, waitForReplicasInSync } from "./helpers/valkey_servers.ts";
+import { seedAcrossShards } from "./helpers/cluster_layout.ts";
+import { cli, sleep, stopProcess } from "./helpers/valkey_servers.ts";
 
 const BUDGET_MS = 10_000;
 /** A call may outlast the budget by one request timeout and a resend's scheduling. */
@@ -31,14 +30,10 @@ for (const serverDefaults of [true, false]) {
 
     it("healthy shards keep serving, no call outlasts clusterDownWait, and the dead shard is served again soon after the promotion", async () => {
       const store = new ValkeyStore({ client: env.client, prefix: "fd:" });
-      const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
-      await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
-      const primaries = await readPrimaries(env.deployment.nodes);
-      await waitForReplicasInSync(env.deployment.nodes, 1);
-      const victim = primaries[0]!;
-      const shardOf = (sid: string) => ownerOf(primaries, hashSlot(store.prefix + sid))!.id;
-      const onVictim = sids.filter((sid) => shardOf(sid) === victim.id);
-      const elsewhere = sids.filter((sid) => shardOf(sid) !== victim.id);
+      const { sids, victim, onVictim, elsewhere } = await seedAcrossShards(
+        store,
+        env.deployment.nodes,
+      );
       assert.ok(onVictim.length > 50 && elsewhere.length > 100);
       const replica = await replicaOf(env.deployment.nodes, victim.id);
 

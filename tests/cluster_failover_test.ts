@@ -9,26 +9,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
-import { hashSlot } from "../src/keys.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";
-import { cli, sleep, stopProcess, waitForReplicasInSync } from "./helpers/valkey_servers.ts";
+import { readPrimaries, seedAcrossShards } from "./helpers/cluster_layout.ts";
+import { cli, sleep, stopProcess } from "./helpers/valkey_servers.ts";
 
 describe("a cluster losing a primary", () => {
   const env = clusterSuite(1);
 
   it("other shards keep serving, the dead shard fails fast, and the promoted replica serves it again", async () => {
     const store = new ValkeyStore({ client: env.client, prefix: "fo:", clusterDownWait: 0 });
-    const sids = Array.from({ length: 300 }, (_, n) => `s${n}`);
-    await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ sid }))));
-    const primaries = await readPrimaries(env.deployment.nodes);
-    // Every write has reached the replicas before the kill: same offsets as their primaries.
-    await waitForReplicasInSync(env.deployment.nodes, 1);
-    const victim = primaries[0]!;
-    const shardOf = (sid: string) => ownerOf(primaries, hashSlot(store.prefix + sid))!.id;
-    const onVictim = sids.filter((sid) => shardOf(sid) === victim.id);
-    const elsewhere = sids.filter((sid) => shardOf(sid) !== victim.id);
+    const { sids, victim, shardOf, onVictim, elsewhere } = await seedAcrossShards(
+      store,
+      env.deployment.nodes,
+    );
     assert.ok(onVictim.length > 50 && elsewhere.length > 100);
 
     const victimErrors = new Map<string, number>();

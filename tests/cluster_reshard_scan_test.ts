@@ -5,17 +5,14 @@
  * settle and counts every session once. The time that takes is logged.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
 import { scanKeyPages } from "../src/key_scan.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { readPrimaries } from "./helpers/cluster_layout.ts";
+import { readPrimaries, reshard } from "./helpers/cluster_layout.ts";
 import { cli, type ValkeyNode, waitUntil } from "./helpers/valkey_servers.ts";
 
-const run = promisify(execFile);
 const SESSIONS = 2_000;
 const SLOTS = 3_000;
 
@@ -34,20 +31,7 @@ describe("a bounded scan during a reshard", () => {
     const from = primaries[round % primaries.length]!;
     const to = primaries[(round + 1) % primaries.length]!;
     let running = true;
-    const done = run("valkey-cli", [
-      "--cluster",
-      "reshard",
-      `127.0.0.1:${from.port}`,
-      "--cluster-from",
-      from.id,
-      "--cluster-to",
-      to.id,
-      "--cluster-slots",
-      String(SLOTS),
-      "--cluster-yes",
-      "--cluster-pipeline",
-      "20",
-    ]).finally(() => (running = false));
+    const done = reshard(from, to, SLOTS).finally(() => (running = false));
     previous = done.catch(() => {});
     await waitUntil(
       async () => !running || (await migrating(env.deployment.nodes)),

@@ -6,15 +6,12 @@
  * 38 such runs). Repeated RESHARD_ROUNDS times (default 10).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { readPrimaries } from "./helpers/cluster_layout.ts";
+import { readPrimaries, reshard } from "./helpers/cluster_layout.ts";
 
-const run = promisify(execFile);
 const ROUNDS = Number(process.env.RESHARD_ROUNDS ?? 10);
 const SESSIONS = 2_000;
 
@@ -42,20 +39,7 @@ describe("a cluster resharding while the store scans under traffic", () => {
       const from = primaries[round % primaries.length]!;
       const to = primaries[(round + 1) % primaries.length]!;
       let resharding = true;
-      const reshard = run("valkey-cli", [
-        "--cluster",
-        "reshard",
-        `127.0.0.1:${from.port}`,
-        "--cluster-from",
-        from.id,
-        "--cluster-to",
-        to.id,
-        "--cluster-slots",
-        "600",
-        "--cluster-yes",
-        "--cluster-pipeline",
-        "20",
-      ]).finally(() => (resharding = false));
+      const moving = reshard(from, to, 600).finally(() => (resharding = false));
 
       // Traffic on the same client: bounded in count and time.
       const trafficLoop = (async () => {
@@ -88,7 +72,7 @@ describe("a cluster resharding while the store scans under traffic", () => {
           `round ${round}: a scan missed sessions`,
         );
       } while (resharding);
-      await reshard;
+      await moving;
       await trafficLoop;
 
       // The client still answers at once.

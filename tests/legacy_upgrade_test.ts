@@ -6,12 +6,11 @@
  * On standalone and cluster.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ValkeyStore as V1Store } from "connect-valkey-1";
 import { ValkeyStore } from "../mod.ts";
-import { type AnyClient, clusterClient, standaloneClient } from "./helpers/clients.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
-import { startCluster, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import { kindSuite } from "./helpers/suite.ts";
 
 type Data = Record<string, unknown>;
 
@@ -23,27 +22,14 @@ interface V1 {
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(`sessions of connect-valkey 1.0.1 on a ${kind} Valkey`, () => {
-    let deployment: ValkeyDeployment;
-    let client: AnyClient;
-    let inspect: AnyClient;
-    before(async () => {
-      deployment = kind === "standalone" ? await startStandalone() : await startCluster(0);
-      const make = kind === "standalone" ? standaloneClient : clusterClient;
-      client = await make(deployment);
-      inspect = await make(deployment);
-    });
-    after(async () => {
-      client?.close();
-      inspect?.close();
-      await deployment?.stop();
-    });
+    const env = kindSuite(kind);
 
-    const typeOf = async (key: string) => String(await inspect.customCommand(["TYPE", key]));
+    const typeOf = async (key: string) => String(await env.inspect.customCommand(["TYPE", key]));
 
     it("are read, touched, destroyed, counted, listed, rewritten on write, and given back", async () => {
       const prefix = `v1-${kind}:`;
-      const v1 = new V1Store({ client, prefix } as never) as unknown as V1;
-      const store = new ValkeyStore({ client, prefix });
+      const v1 = new V1Store({ client: env.client, prefix } as never) as unknown as V1;
+      const store = new ValkeyStore({ client: env.client, prefix });
       const expires = new Date(Date.now() + 3_600_000);
       const written: Record<string, Data> = {};
       for (let n = 0; n < 6; n++) {
@@ -70,7 +56,7 @@ for (const kind of ["standalone", "cluster"] as const) {
       const later = new Date(Date.now() + 7_200_000);
       await store.touch("s1", sessionWith({ user: "u1", n: 1 }, later));
       assert.equal(await typeOf(prefix + "s1"), "string");
-      const pttl = Number(await inspect.customCommand(["PTTL", prefix + "s1"]));
+      const pttl = Number(await env.inspect.customCommand(["PTTL", prefix + "s1"]));
       assert.ok(pttl > 7_190_000, `pttl ${pttl}`);
       assert.equal(Date.parse(String((await store.get("s1"))!.cookie?.expires)), later.getTime());
 
@@ -101,7 +87,7 @@ for (const kind of ["standalone", "cluster"] as const) {
       assert.deepEqual(back.cart, ["book"]);
       assert.equal(back.user, "u3");
       assert.equal((await v1.get("s4"))!.fresh, true);
-      const s3ttl = Number(await inspect.customCommand(["PTTL", prefix + "s3"]));
+      const s3ttl = Number(await env.inspect.customCommand(["PTTL", prefix + "s3"]));
       assert.ok(s3ttl > 3_500_000, `the rewritten session lost its expiry: ${s3ttl}`);
 
       await store.clear();

@@ -6,19 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import express from "express";
 import session from "express-session";
 import { ValkeyStore } from "../mod.ts";
-import { type AnyClient, clusterClient, standaloneClient } from "./helpers/clients.ts";
+import type { AnyClient } from "./helpers/clients.ts";
+import { kindSuite } from "./helpers/suite.ts";
 import { decodeHash } from "./helpers/contract_context.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
-import {
-  sleep,
-  startCluster,
-  startStandalone,
-  type ValkeyDeployment,
-} from "./helpers/valkey_servers.ts";
+import { sleep } from "./helpers/valkey_servers.ts";
 
 type Data = Record<string, unknown>;
 
@@ -64,27 +60,14 @@ async function fieldsOf(inspect: AnyClient, key: string): Promise<Record<string,
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(`overlapping requests over HTTP on a ${kind} Valkey`, () => {
-    let deployment: ValkeyDeployment;
-    let client: AnyClient;
-    let inspect: AnyClient;
+    const env = kindSuite(kind);
     let counter = 0;
-    before(async () => {
-      deployment = kind === "standalone" ? await startStandalone() : await startCluster(0);
-      const make = kind === "standalone" ? standaloneClient : clusterClient;
-      client = await make(deployment);
-      inspect = await make(deployment);
-    });
-    after(async () => {
-      client?.close();
-      inspect?.close();
-      await deployment?.stop();
-    });
 
     async function withApp(
       test: (browser: CookieClient, store: ValkeyStore, sid: string) => Promise<void>,
       genid?: () => string,
     ): Promise<void> {
-      const store = new ValkeyStore({ client, prefix: `http-${kind}-${++counter}:` });
+      const store = new ValkeyStore({ client: env.client, prefix: `http-${kind}-${++counter}:` });
       const server = await listen(createServer(overlapApp(store, genid)));
       try {
         const browser = new CookieClient(server.url);
@@ -101,7 +84,7 @@ for (const kind of ["standalone", "cluster"] as const) {
         await sleep(50);
         await browser.request("GET", "/set?key=b&value=fast");
         await slow;
-        const fields = await fieldsOf(inspect, store.prefix + sid);
+        const fields = await fieldsOf(env.inspect, store.prefix + sid);
         assert.equal(fields.a, '"slow"');
         assert.equal(fields.b, '"fast"');
       });
@@ -113,7 +96,7 @@ for (const kind of ["standalone", "cluster"] as const) {
         await sleep(50);
         await browser.request("GET", "/set?key=cart&value=book");
         await reader;
-        assert.equal((await fieldsOf(inspect, store.prefix + sid)).cart, '"book"');
+        assert.equal((await fieldsOf(env.inspect, store.prefix + sid)).cart, '"book"');
         const after = (await browser.request("GET", "/read")).json as { session: Data };
         assert.equal(after.session.cart, "book");
       });
@@ -127,7 +110,7 @@ for (const kind of ["standalone", "cluster"] as const) {
             (_, n) => browser.request("GET", `/set?key=k${n}&value=${n}&delay=${(n * 37) % 120}`),
           ),
         );
-        const fields = await fieldsOf(inspect, store.prefix + sid);
+        const fields = await fieldsOf(env.inspect, store.prefix + sid);
         for (let n = 0; n < 50; n++) assert.equal(fields[`k${n}`], `"${n}"`, `k${n}`);
       });
     });
@@ -138,9 +121,9 @@ for (const kind of ["standalone", "cluster"] as const) {
         const slow = browser.request("GET", "/set?key=theme&value=slow&delay=300");
         await sleep(50);
         await browser.request("GET", "/set?key=theme&value=fast");
-        assert.equal((await fieldsOf(inspect, store.prefix + sid)).theme, '"fast"');
+        assert.equal((await fieldsOf(env.inspect, store.prefix + sid)).theme, '"fast"');
         await slow;
-        assert.equal((await fieldsOf(inspect, store.prefix + sid)).theme, '"slow"');
+        assert.equal((await fieldsOf(env.inspect, store.prefix + sid)).theme, '"slow"');
       });
     });
 
@@ -150,7 +133,7 @@ for (const kind of ["standalone", "cluster"] as const) {
         await sleep(50);
         await browser.request("POST", "/logout");
         await slow;
-        assert.equal(String(await inspect.customCommand(["TYPE", store.prefix + sid])), "set");
+        assert.equal(String(await env.inspect.customCommand(["TYPE", store.prefix + sid])), "set");
         assert.equal(await store.get(sid), null);
       });
     });
@@ -159,10 +142,16 @@ for (const kind of ["standalone", "cluster"] as const) {
       const fixed = `fixed-${kind}-${Date.now()}`;
       await withApp(async (browser, store) => {
         await browser.request("POST", "/logout");
-        assert.equal(String(await inspect.customCommand(["TYPE", store.prefix + fixed])), "set");
+        assert.equal(
+          String(await env.inspect.customCommand(["TYPE", store.prefix + fixed])),
+          "set",
+        );
         const login = await browser.request("POST", "/login?user=ada");
         assert.equal((login.json as { id: string }).id, fixed);
-        assert.equal(String(await inspect.customCommand(["TYPE", store.prefix + fixed])), "hash");
+        assert.equal(
+          String(await env.inspect.customCommand(["TYPE", store.prefix + fixed])),
+          "hash",
+        );
         assert.equal((await store.get(fixed))?.user, "ada");
         const read = (await browser.request("GET", "/read")).json as { session: Data };
         assert.equal(read.session.user, "ada");

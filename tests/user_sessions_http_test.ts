@@ -6,13 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import express from "express";
 import session from "express-session";
 import { ValkeyStore } from "../mod.ts";
-import { type AnyClient, clusterClient, standaloneClient } from "./helpers/clients.ts";
 import { CookieClient, listen } from "./helpers/http_client.ts";
-import { startCluster, startStandalone, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
+import { kindSuite } from "./helpers/suite.ts";
 
 type Passport = { passport?: { user?: string } };
 
@@ -54,20 +53,11 @@ function passportApp(store: ValkeyStore) {
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(`sign out other devices over HTTP on a ${kind} Valkey`, () => {
-    let deployment: ValkeyDeployment;
-    let client: AnyClient;
-    before(async () => {
-      deployment = kind === "standalone" ? await startStandalone() : await startCluster(0);
-      client = await (kind === "standalone" ? standaloneClient : clusterClient)(deployment);
-    });
-    after(async () => {
-      client?.close();
-      await deployment?.stop();
-    });
+    const env = kindSuite(kind);
 
     it("two clients of one user: one signs the other out", async () => {
       const store = new ValkeyStore({
-        client,
+        client: env.client,
         prefix: `passport-${kind}:`,
         userId: (s) => (s as Passport).passport?.user,
       });

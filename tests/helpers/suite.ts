@@ -5,7 +5,7 @@
  */
 import { after, before } from "node:test";
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
-import { clusterClient, standaloneClient } from "./clients.ts";
+import { type AnyClient, clusterClient, standaloneClient } from "./clients.ts";
 import {
   startCluster,
   type StartOptions,
@@ -49,4 +49,29 @@ export function clusterSuite(
   options: StartOptions = {},
 ): Suite<GlideClusterClient> {
   return suite(() => startCluster(replicas, options), (deployment) => clusterClient(deployment));
+}
+
+/** What {@link kindSuite} sets up: a deployment, a client for stores, and one to inspect Valkey. */
+export interface KindSuite extends Suite<AnyClient> {
+  inspect: AnyClient;
+}
+
+/**
+ * A standalone Valkey or a cluster of 3 primaries without replicas, with a
+ * client for the stores and a separate one to read back what is stored.
+ */
+export function kindSuite(kind: "standalone" | "cluster"): KindSuite {
+  const state = {} as KindSuite;
+  before(async () => {
+    state.deployment = kind === "standalone" ? await startStandalone() : await startCluster(0);
+    const make = kind === "standalone" ? standaloneClient : clusterClient;
+    state.client = await make(state.deployment);
+    state.inspect = await make(state.deployment);
+  });
+  after(async () => {
+    state.client?.close();
+    state.inspect?.close();
+    await state.deployment?.stop();
+  });
+  return state;
 }
