@@ -19,7 +19,8 @@
  * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes` bytes
  *   of arguments, so it finishes well within the client's `requestTimeout`;
  * - at most `maxQueued` commands wait in all; past that a call fails at
- *   once with an `OVERLOADED` error instead of growing memory without bound;
+ *   once with an `OVERLOADED` error instead of growing memory without bound
+ *   (a call of several commands is admitted or refused whole: `admit`);
  * - in-flight requests stay at `maxInflightBatches` per lane, far below
  *   GLIDE's in-flight limit (1000 per client by default).
  *
@@ -104,16 +105,8 @@ export class CommandPipeline {
 
   /** Sends one command; resolves with its reply or rejects with its own error. */
   send(args: string[], operation: string, sessionId?: string): Promise<GlideReturnType> {
-    if (this.#queued >= this.#limits.maxQueued) {
-      return Promise.reject(
-        new ValkeyStoreError(
-          operation,
-          "OVERLOADED",
-          `${this.#queued} commands are already waiting for Valkey (the limit is ${this.#limits.maxQueued}); retry later`,
-          { sessionId },
-        ),
-      );
-    }
+    const refused = this.#refuse(1, operation, sessionId);
+    if (refused !== undefined) return Promise.reject(refused);
     const name = this.#slots?.laneOf(keyOf(args)) ?? "";
     let lane = this.#lanes.get(name);
     if (lane === undefined) {
@@ -128,6 +121,26 @@ export class CommandPipeline {
       this.#queued++;
       this.#schedule(target);
     });
+  }
+
+  /**
+   * Throws the `OVERLOADED` error unless `count` more commands fit in the
+   * queue. A call that sends several commands at once (a write and its
+   * expiry) asks first, so it is refused whole, never half sent.
+   */
+  admit(count: number, operation: string, sessionId?: string): void {
+    const refused = this.#refuse(count, operation, sessionId);
+    if (refused !== undefined) throw refused;
+  }
+
+  #refuse(count: number, operation: string, sessionId?: string): ValkeyStoreError | undefined {
+    if (this.#queued + count <= this.#limits.maxQueued) return undefined;
+    return new ValkeyStoreError(
+      operation,
+      "OVERLOADED",
+      `${this.#queued} commands are already waiting for Valkey (the limit is ${this.#limits.maxQueued}); retry later`,
+      { sessionId },
+    );
   }
 
   /** Sends one command on its own, outside any batch (a lone call, or a retry). */

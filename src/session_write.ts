@@ -55,6 +55,14 @@ export async function saveSession(
   const userId = userIdOf(options, session, "set", sid);
   const origin = loadedFields(ctx.origins.get(session, sid));
   const plan = planSave(origin, encoded);
+  const plain = plan.kind === "merge" || (!plan.fresh && origin?.legacy !== true);
+  // The commands sent together below, admitted or refused together.
+  ctx.admit(
+    (userId === undefined ? 0 : 1) +
+      (plan.kind === "merge" ? 3 : plain ? 3 + (options.userId === undefined ? 0 : 1) : 1),
+    "set",
+    sid,
+  );
   // Sent with the write, in the same pipeline.
   const indexed = userId === undefined
     ? undefined
@@ -62,8 +70,7 @@ export async function saveSession(
   indexed?.catch(() => {}); // awaited below; a failed write fails the call first
   const done = plan.kind === "merge"
     ? await merge(ctx, key, sid, origin!, plan, userId, expiresAt)
-    : !plan.fresh && origin?.legacy !== true &&
-      await overwrite(ctx, key, sid, session, encoded, userId, expiresAt);
+    : plain && await overwrite(ctx, key, sid, session, encoded, userId, expiresAt);
   if (done) {
     await indexed;
     return;
@@ -204,11 +211,11 @@ export async function touchSession(
   );
   const userId = userIdOf(options, session, "touch", sid);
   const key = sessionKey(options.prefix, sid);
+  const indexed = userId !== undefined && expiresAt > now;
+  ctx.admit(indexed ? 2 : 1, "touch", sid);
   await Promise.all([
     ctx.send(touchCommand(key, expiresAt, options.touchAfterMs, cookieField, cookie), "touch", sid),
-    userId !== undefined && expiresAt > now
-      ? indexAdd(ctx, userId, sid, expiresAt, now, "touch")
-      : undefined,
+    indexed ? indexAdd(ctx, userId, sid, expiresAt, now, "touch") : undefined,
   ]);
 }
 

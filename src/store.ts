@@ -99,6 +99,7 @@ export class ValkeyStore extends ExpressSessionStore {
       options: this.#options,
       origins: new SessionOrigins(),
       send: (args, operation, sid) => this.#send(args, operation, sid),
+      admit: (count, operation, sid) => this.#pipeline.admit(count, operation, sid),
       keyPages: (operation, type) => this.#keyPages(operation, type),
     };
   }

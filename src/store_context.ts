@@ -18,6 +18,11 @@ export interface StoreContext {
   readonly options: ResolvedOptions;
   readonly origins: SessionOrigins;
   readonly send: Send;
+  /**
+   * Throws `OVERLOADED` unless `count` more commands fit in the queue: a call
+   * that sends several at once asks first, so it is never half sent.
+   */
+  readonly admit: (count: number, operation: string, sid?: string) => void;
   /** Pages of this store's keys, only those of `type` when given. */
   readonly keyPages: (operation: string, type: string | undefined) => AsyncGenerator<string[]>;
 }
