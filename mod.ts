@@ -4,9 +4,13 @@
  * `@valkey/valkey-glide`. Works with a standalone `GlideClient` and with a
  * `GlideClusterClient`, under Node, Deno and Bun.
  *
- * Store calls made at the same moment leave together in one pipeline,
- * `destroy()` is final even against requests still in flight, and
- * `clear/length/ids/all` scan page by page.
+ * A session is a hash with one field per top-level key, so saves of
+ * sessions the store loaded write only what changed and overlapping
+ * requests merge; `destroy()` is final even against requests still in
+ * flight; every key stays under the store's prefix; with the `userId`
+ * option, `userSessions()` and `destroyUserSessions()` find and end every
+ * session of a user. Store calls made at the same moment leave together in
+ * one pipeline, and `clear/length/ids/all` scan page by page.
  *
  * @example Usage
  * ```ts ignore
