@@ -1,7 +1,8 @@
 /**
  * Which failed commands the store sends again, and how: every resend is
  * bounded, and every store command is idempotent, so a resend is safe. A
- * logout stays final through resends (the marker check is in the script).
+ * logout stays final through resends (writes fail by type on a logout mark,
+ * and the scripts check the key's type).
  *
  * @module
  */
@@ -22,7 +23,7 @@ export interface RetryOptions {
  * below, each one bounded:
  *
  * - NOSCRIPT (an empty script cache after a restart or failover): once, as EVAL;
- * - cluster, TRYAGAIN (a two-key script in a slot mid-migration): resent
+ * - cluster, TRYAGAIN (a slot mid-migration): resent
  *   on its own with a short backoff (400 ms in all);
  * - cluster, a timeout: sent up to 2 more times, after 25 and 100 ms (a
  *   primary stalls briefly while slots migrate);
@@ -38,8 +39,8 @@ export interface RetryOptions {
  * `CLUSTERDOWN` for every key until the replica is promoted; GLIDE retries
  * that itself until the request times out, so a lone command sees a timeout
  * and a command in a batch sees `ClusterDown`. Store commands are
- * idempotent, so a resend is safe, and a logout stays final (the marker
- * check is in the script).
+ * idempotent, so a resend is safe, and a logout stays final (a write fails
+ * by type on a logout mark, and the scripts check the key's type).
  *
  * @param pipeline The store's command pipeline.
  * @param cluster True for a cluster client: only cluster commands are resent after errors.
