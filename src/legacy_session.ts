@@ -4,7 +4,7 @@
  * upgrade keeps everyone logged in, and written back by
  * `ValkeyStore.downgradeToV1()` so a rollback does too.
  *
- * A key that `HGETALL` refuses by type is read again with one script that
+ * A key that `HVALS` refuses by type is read again with one script that
  * says what it holds: a 1.0.x session (returned with its expiry, and moved
  * to the current layout by its next save), a logout mark (no session), or
  * something else (a corrupt-session error).

@@ -123,7 +123,7 @@ export function readCommand(key: string): string[] {
   return ["HVALS", key];
 }
 
-/** Reads a key that `HGETALL` refused (a 1.0.x string, a logout mark…). */
+/** Reads a key that `HVALS` refused (a 1.0.x string, a logout mark…). */
 export function readOtherCommand(key: string): string[] {
   return evalsha(READ_OTHER, key, []);
 }

@@ -29,7 +29,7 @@ import {
 export interface Origin {
   /** The id it was loaded or created under. */
   sessionId: string;
-  /** Loaded: the `HGETALL` reply, until `fields` is built from it on the first save. */
+  /** Loaded: the `HVALS` reply, until `fields` is built from it on the first save. */
   reply?: HashReply;
   /** Loaded: the fields and their serialized values as read or last written. */
   fields?: Map<string, string>;

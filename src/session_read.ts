@@ -32,7 +32,17 @@ export async function readSession(
     if (!isWrongType(error)) throw error;
     return await readOther(ctx, key, sid, operation, remember);
   }
-  if (reply.length === 0) return null;
+  return reply.length === 0 ? null : await fromHash(ctx, sid, reply, operation, remember);
+}
+
+/** Decodes the values of a session hash; with `remember`, for a later merge. */
+async function fromHash(
+  ctx: StoreContext,
+  sid: string,
+  reply: HashReply,
+  operation: string,
+  remember: boolean,
+): Promise<SessionData> {
   const session = await decodeFields(ctx.options.serializer, reply, operation, sid);
   if (remember) ctx.origins.set(session, { sessionId: sid, reply });
   return session;
@@ -49,13 +59,9 @@ async function readOther(
   const reply = await ctx.send(readOtherCommand(key), operation, sid);
   const read = readOtherReply(reply, operation, sid);
   if (read.kind === "none") return null;
+  // A hash: rewritten in the current layout since the first read.
+  if (read.kind === "hash") return await fromHash(ctx, sid, read.reply, operation, remember);
   const { serializer } = ctx.options;
-  if (read.kind === "hash") {
-    // Rewritten in the current layout since the first read.
-    const session = await decodeFields(serializer, read.reply, operation, sid);
-    if (remember) ctx.origins.set(session, { sessionId: sid, reply: read.reply });
-    return session;
-  }
   const session = await decodeLegacy(serializer, read.text, read.expiresAt, operation, sid);
   if (remember) ctx.origins.set(session, { sessionId: sid, legacy: true });
   return session;

@@ -11,7 +11,7 @@ import { readSession } from "./session_read.ts";
 import { destroySession } from "./session_write.ts";
 import type { StoreContext } from "./store_context.ts";
 import type { SessionWithId } from "./session_with_id.ts";
-import { normalizeUserId } from "./user_index.ts";
+import { normalizeUserId, userIdOf } from "./user_index.ts";
 
 /**
  * Options of `ValkeyStore.destroyUserSessions()`.
@@ -43,9 +43,7 @@ export async function userSessions(
   const stale: string[] = [];
   sessions.forEach((session, i) => {
     const id = ids[i]!;
-    const owner = session === null
-      ? undefined
-      : normalizeUserId(ctx.options.userId!(session), "userSessions", id);
+    const owner = session === null ? undefined : userIdOf(ctx.options, session, "userSessions", id);
     if (owner === user) found.push(Object.assign(session!, { id }));
     else stale.push(id);
   });
