@@ -4,9 +4,10 @@
  * `@valkey/valkey-glide`. Works with a standalone `GlideClient` and with a
  * `GlideClusterClient`, under Node, Deno and Bun.
  *
- * A session is a hash with one field per top-level key, so saves of
- * sessions the store loaded write only what changed and overlapping
- * requests merge; `destroy()` is final even against requests still in
+ * A session is one string, as connect-valkey 1.0.x and connect-redis store
+ * it, so they share keys both ways during a rolling deploy; saves of
+ * sessions the store loaded are compare-and-set merges, so overlapping
+ * requests keep each other's changes; `destroy()` is final even against requests still in
  * flight; every key stays under the store's prefix; with the `userId`
  * option, `userSessions()` and `destroyUserSessions()` find and end every
  * session of a user. Store calls made at the same moment leave together in
@@ -38,7 +39,7 @@
  */
 export { ValkeyStore } from "./src/store.ts";
 export type { SessionWithId } from "./src/session_with_id.ts";
-export type { DestroyUserSessionsOptions } from "./src/user_sessions.ts";
+export type { DestroyUserSessionsOptions } from "./src/_user_index.ts";
 export type {
   SessionData,
   SessionInput,

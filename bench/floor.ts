@@ -8,22 +8,20 @@
  * (at least {@link MIN_BATCH} per batch).
  *
  * The commands per operation are one table, {@link FLOOR_COMMANDS}, built
- * with the store's own command builders.
+ * with the store's own command builders (`src/_format.ts`).
  *
  * @module
  */
 import { Batch, GlideClient, type GlideReturnType } from "@valkey/valkey-glide";
-import { SAVE_FIELD, session, TTL_MS } from "./fixture.ts";
-import { decodeFields, encodeFields, storedValue } from "../src/field_codec.ts";
+import { session, TTL_MS } from "./fixture.ts";
+import { evalForm } from "../src/_connection/script.ts";
 import {
-  expireAtCommand,
-  mergeWriteCommand,
-  readCommand,
+  compareAndSetCommand,
+  extendCommand,
+  readCommands,
   replaceCommand,
-  touchCommand,
-  withScriptBody,
-} from "../src/scripts.ts";
-import { DEFAULT_SERIALIZER } from "../src/serializer.ts";
+  writeCommand,
+} from "../src/_format.ts";
 
 /** Commands per batch. */
 export const MAX_BATCH = 64;
@@ -33,38 +31,29 @@ export const MIN_BATCH = 32;
 export const MAX_IN_FLIGHT = 4;
 
 /** An operation of the floor. */
-export type FloorOp = "get" | "set" | "touch" | "save";
+export type FloorOp = "get" | "set" | "replace" | "touch" | "save";
 
 /**
  * The Valkey commands this store sends per operation, built by the store's
- * own command builders (`src/scripts.ts`) and field encoding
- * (`src/field_codec.ts`), so the floor sends exactly what the store sends:
- * get `HVALS`; set the replace script; touch the touch script; save (a
- * merge of the changed field and the cookie) `HSET` + `PEXPIREAT`.
+ * own command builders: get `GET` + `PEXPIRETIME`; set (a session
+ * express-session generated) `SET … PXAT`; replace (a plain object over a
+ * stored session) the replace script after a `SET … NX` that found the key
+ * (counted here as the script alone); touch `PEXPIREAT … GT`; save (a loaded
+ * session, one field changed) the compare-and-set script.
  */
 export const FLOOR_COMMANDS: Record<
   FloorOp,
-  (key: string, session: Record<string, unknown>, expiresAt: number) => string[][]
+  (key: string, session: Record<string, unknown>, expiresAt: number, read?: string) => string[][]
 > = {
-  get: (key) => [readCommand(key)],
-  touch: (key, session, expiresAt) => [
-    touchCommand(
-      key,
-      expiresAt,
-      0,
-      "cookie",
-      storedValue("cookie", JSON.stringify(session.cookie)),
-    ),
+  get: (key) => readCommands(key, true),
+  set: (key, session, expiresAt) => [writeCommand(key, JSON.stringify(session), expiresAt)],
+  replace: (key, session, expiresAt) => [
+    replaceCommand(key, JSON.stringify(session), expiresAt),
   ],
-  set: (key, session, expiresAt) => {
-    const { fields, values } = encodeFields(DEFAULT_SERIALIZER, session, "set", key);
-    return [replaceCommand(key, fields, values, expiresAt, false, undefined)];
-  },
-  save: (key, session, expiresAt) => {
-    const fields = [SAVE_FIELD, "cookie"];
-    const values = fields.map((f) => storedValue(f, JSON.stringify(session[f])));
-    return [mergeWriteCommand(key, fields, values), expireAtCommand(key, expiresAt)];
-  },
+  touch: (key, _session, expiresAt) => [extendCommand(key, expiresAt)],
+  save: (key, session, expiresAt, read) => [
+    compareAndSetCommand(key, read ?? "", JSON.stringify(session), expiresAt),
+  ],
 };
 
 interface Queued {
@@ -162,7 +151,9 @@ export interface Floor {
   get(sid: string): Promise<Record<string, unknown> | null>;
   set(sid: string, session: Record<string, unknown>): Promise<unknown>;
   touch(sid: string, session: Record<string, unknown>): Promise<unknown>;
-  /** Writes {@link SAVE_FIELD} and the cookie of a loaded session. */
+  /** A plain object over a stored session: the replace script. */
+  replace(sid: string, session: Record<string, unknown>): Promise<unknown>;
+  /** A loaded session with one field changed: the compare-and-set. */
   save(sid: string, session: Record<string, unknown>): Promise<unknown>;
   /** Batches sent so far and the commands in them. */
   sent: { batches: number; commands: number };
@@ -174,23 +165,31 @@ export async function openFloor(port: number, prefix: string): Promise<Floor> {
   const client = await GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port }] });
   // Load the scripts: their EVAL form, once, on a key of no session.
   const warm = session(0);
-  for (const op of ["set", "touch"] as const) {
+  for (const op of ["replace", "save"] as const) {
     for (const command of FLOOR_COMMANDS[op](prefix + "warm-up", warm, Date.now() + TTL_MS)) {
-      await client.customCommand(withScriptBody(command) ?? command);
+      await client.customCommand(evalForm(command) ?? command);
     }
   }
   const queue = new BatchQueue(client);
+  // What get read, per session id: the value a save's compare-and-set expects.
+  const read = new Map<string, string>();
   const run = (op: FloorOp, sid: string, session: Record<string, unknown>) =>
-    queue.send(FLOOR_COMMANDS[op](prefix + sid, session, expireAt(session)));
+    queue.send(FLOOR_COMMANDS[op](prefix + sid, session, expireAt(session), read.get(sid)));
   return {
     get: async (sid) => {
-      const [reply] = await queue.send(FLOOR_COMMANDS.get(prefix + sid, {}, 0));
-      const values = reply as unknown[];
-      return values.length === 0 ? null : decodeFields(DEFAULT_SERIALIZER, values, "get", sid);
+      const [text] = await queue.send(FLOOR_COMMANDS.get(prefix + sid, {}, 0));
+      if (text === null || text === "") return null;
+      read.set(sid, String(text));
+      return JSON.parse(String(text));
     },
     set: (sid, session) => run("set", sid, session),
+    replace: (sid, session) => run("replace", sid, session),
     touch: (sid, session) => run("touch", sid, session),
-    save: (sid, session) => run("save", sid, session),
+    save: async (sid, session) => {
+      const [reply] = await run("save", sid, session);
+      if (Number(reply) === 1) read.set(sid, JSON.stringify(session));
+      return reply;
+    },
     sent: queue.sent,
     close: () => client.close(),
   };

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { GlideClient } from "@valkey/valkey-glide";
 import session from "express-session";
 import { ValkeyStore, type ValkeyStoreOptions } from "../mod.ts";
@@ -18,6 +20,8 @@ export interface Subject {
   set(sid: string, session: Record<string, unknown>): Promise<unknown>;
   get(sid: string): Promise<unknown>;
   touch(sid: string, session: Record<string, unknown>): Promise<unknown>;
+  /** `set` of a plain object over a stored session (a framework that does not load through the store). */
+  replace(sid: string, session: Record<string, unknown>): Promise<unknown>;
   /** Loads a session as the framework does before changing it (express-session's `load`). */
   load(sid: string): Promise<Record<string, unknown>>;
   /** Saves a session `load` returned, after one field of it changed. */
@@ -51,6 +55,7 @@ function fromStore(name: string, store: PromiseStore, close: () => Promise<void>
   return {
     name,
     set: (sid, session) => store.set(sid, session),
+    replace: (sid, session) => store.set(sid, session),
     get: (sid) => store.get(sid),
     touch: (sid, session) => store.touch(sid, session),
     load: (sid) => loaded(store, sid),
@@ -95,14 +100,25 @@ function storeWithUserId(client: GlideClient): ValkeyStore | undefined {
   }
 }
 
-/** This store; `save` sets the `Session` that `createSession` built, as express-session does. */
+/**
+ * This store. `set` is what express-session sends for a new session (one it
+ * generated through the store); `replace` a plain object over a stored
+ * session; `save` sets the `Session` that `createSession` built, as
+ * express-session does.
+ */
 export const thisStore: SubjectMaker = async (port) => {
   const client = await glideClient(port);
   const store = new ValkeyStore({ client, prefix: "bench:this:" });
   await attachExpressSession(store);
   const withUserId = storeWithUserId(client);
+  // express-session's generate(): the store's hook marks the new session as fresh.
+  const generated = store as unknown as { sessionGenerated(sid: string, session: object): void };
   return {
     ...fromStore("this store", store, () => Promise.resolve(client.close())),
+    set: (sid, session) => {
+      generated.sessionGenerated(sid, session);
+      return store.set(sid, session);
+    },
     load: async (sid) => {
       const data = await loaded(store, sid);
       const req = { sessionID: sid, sessionStore: store };
@@ -130,12 +146,50 @@ export const connectRedis: SubjectMaker = async (port) => {
   return fromStore("connect-redis 9", store, async () => void (await client.quit()));
 };
 
+/**
+ * The string-per-session probe of `../shared/bench/string_probe.mjs` (a hot
+ * path, not a store: GET + parse, SET … PXAT, PEXPIREAT, one queue flushed
+ * on setImmediate), when that file is there.
+ */
+export const probe: SubjectMaker = async (port) => {
+  const ProbeStore = await loadProbe();
+  if (ProbeStore === undefined) throw new Error(`no probe at ${PROBE_PATH}`);
+  const client = await glideClient(port);
+  const store = new ProbeStore({ client, prefix: "bench:probe:" });
+  return fromStore("probe", store, () => Promise.resolve(client.close()));
+};
+
+/** Where the probe is: `shared/` beside the repository. */
+export const PROBE_PATH: string = fileURLToPath(
+  new URL("../shared/bench/string_probe.mjs", repoRootUrl()),
+);
+
+function repoRootUrl(): string {
+  // bench/ in the sources, npm/esm/bench/ in the npm build.
+  const here = new URL(".", import.meta.url).href;
+  return here.includes("/npm/esm/bench/")
+    ? new URL("../../../", here).href
+    : new URL("../", here).href;
+}
+
+type ProbeClass = new (options: { client: GlideClient; prefix: string }) => PromiseStore;
+
+/** The probe's class, or `undefined` when `shared/` is not beside the repository. */
+export async function loadProbe(): Promise<ProbeClass | undefined> {
+  if (!existsSync(PROBE_PATH)) return undefined;
+  // The probe imports GLIDE by this variable (it lives outside this package).
+  process.env.GLIDE_MODULE ??= import.meta.resolve("@valkey/valkey-glide");
+  const module = await import(pathToFileURL(PROBE_PATH).href);
+  return module.ProbeStore as ProbeClass;
+}
+
 /** Raw GLIDE `Batch(false)` of this store's commands at the same depth. */
 export const floor: SubjectMaker = async (port) => {
   const floor = await openFloor(port, "bench:floor:");
   return {
     name: "floor",
     set: floor.set,
+    replace: floor.replace,
     get: floor.get,
     touch: floor.touch,
     load: async (sid) => {

@@ -6,18 +6,24 @@
  * each figure is the median of `--runs` runs. Prints Markdown tables and
  * writes them, with JSON of every sample, to bench/results/.
  *
- * Ops: `get`; `set` (replace); `touch`; `request` (get then touch; µs per
- * request); `save` (a session loaded as express-session loads it, one field
- * changed, then `set`: a merge for this store, a whole `set` for peers);
+ * Ops: `get`; `set` (a new session, as express-session saves one it
+ * generated); `replace` (a plain object over a stored session, as a
+ * framework that does not load through the store hands one over); `touch`;
+ * `request` (get then touch; µs per request); `save` (a session loaded as
+ * express-session loads it, one field changed, then `set`: a
+ * compare-and-set merge for this store, a whole `set` for peers);
  * `set+userId` (this store built with the `userId` option; "n/a" while the
  * store has no such option).
+ *
+ * Subjects: this store, connect-redis 9, connect-valkey 1.0.1, the raw-GLIDE
+ * floor, and the string-per-session probe of `shared/bench/string_probe.mjs`.
  *
  * Usage: <runtime> bench/store_ops.ts [--peers | --subjects this,floor] [--seconds 1] [--runs 3]
  *        [--callers 1,16,64,256] [--ops get,set,…] [--warmup 0.2] [--label "Node v22"]
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { Logger } from "@valkey/valkey-glide";
 import { startStandalone } from "../tests/helpers/valkey_servers.ts";
 import { CpuMeter } from "./cpu_meter.ts";
@@ -27,6 +33,8 @@ import {
   connectRedis,
   connectValkey101,
   floor,
+  probe,
+  PROBE_PATH,
   type Subject,
   type SubjectMaker,
   thisStore,
@@ -46,12 +54,16 @@ const MAKERS: Record<string, SubjectMaker> = {
   "connect-valkey-1": connectValkey101,
   "connect-redis": connectRedis,
   "floor": floor,
+  "probe": probe,
 };
-const OPS = ["get", "set", "touch", "request", "save", "set+userId"] as const;
+const OPS = ["get", "set", "replace", "touch", "request", "save", "set+userId"] as const;
 type Op = typeof OPS[number];
 
 // In MAKERS' order: this store first, as the ratios are of its figures.
-const wanted = args.includes("--peers") ? Object.keys(MAKERS) : list(flag("--subjects", "this"));
+// --peers: every subject, the probe only where shared/ is beside the repository.
+const wanted = args.includes("--peers")
+  ? Object.keys(MAKERS).filter((key) => key !== "probe" || existsSync(PROBE_PATH))
+  : list(flag("--subjects", "this"));
 const subjectKeys = Object.keys(MAKERS).filter((key) => wanted.includes(key));
 const seconds = Number(flag("--seconds", "1"));
 const runs = Number(flag("--runs", "3"));
@@ -97,9 +109,11 @@ function callFor(
     case "get":
       return (i) => subject.get(sid(pick(i)));
     case "set":
-      // A new object each time, as a framework that does not load through
-      // the store (@fastify/session) hands one over: this store replaces.
+      // A new object each time: for this store, one express-session generated.
       return (i) => subject.set(sid(pick(i)), { ...sessions[pick(i)]! });
+    case "replace":
+      // A new object over a stored session, as @fastify/session hands one over.
+      return (i) => subject.replace(sid(pick(i)), { ...sessions[pick(i)]! });
     case "touch":
       return (i) => subject.touch(sid(pick(i)), sessions[pick(i)]!);
     case "request":
@@ -243,7 +257,7 @@ for (const [name, byKey] of samples) {
 
 const names = prepared.map((entry) => entry.subject.name);
 const mine = names[0]!;
-const peers = ["connect-redis 9", "connect-valkey 1.0.1", "floor"].filter((name) =>
+const peers = ["connect-redis 9", "connect-valkey 1.0.1", "floor", "probe"].filter((name) =>
   names.includes(name)
 );
 const kilo = (value: number) =>
@@ -311,10 +325,11 @@ if (names.length === 1) {
 const notes = [
   "app µs = `process.cpuUsage()` (user + system, GLIDE's Rust threads included) per call; " +
   "Valkey µs = `INFO cpu` (used_cpu_user + used_cpu_sys) of the valkey-server per call. " +
-  "set = a new object each call (this store replaces: its replace script). " +
-  "request = get then touch (µs per request). save = the store is given the `Session` that " +
-  "`createSession` built from a loaded session, as express-session does, with one field " +
-  "changed (this store merges: HSET of that field and the cookie, PEXPIREAT).",
+  "set = a new session each call, as express-session saves one it generated (this store: " +
+  "SET … PXAT). replace = a plain object over a stored session (this store: SET … NX, then " +
+  "its replace script). request = get then touch (µs per request). save = the store is given " +
+  "the `Session` that `createSession` built from a loaded session, as express-session does, " +
+  "with one field changed (this store: its compare-and-set script).",
 ];
 if (ops.includes("set+userId")) {
   notes.push(
@@ -325,11 +340,19 @@ if (ops.includes("set+userId")) {
 }
 if (names.includes("connect-redis 9")) notes.push("connect-redis 9 runs on node-redis 5.");
 if (peers.length > 0) notes.push("The peers' save is a `set` of the whole session.");
+if (names.includes("probe")) {
+  notes.push(
+    "probe = `shared/bench/string_probe.mjs`, a 40-line string-per-session hot path (GET + " +
+      "parse, SET … PXAT, PEXPIREAT; no merge, marks, cluster or retries): what this store's " +
+      "format costs without the store's guarantees.",
+  );
+}
 if (names.includes("floor")) {
   notes.push(
     `The floor is raw GLIDE \`Batch(false)\` (≤ ${MAX_BATCH} commands, ≤ ${MAX_IN_FLIGHT} in ` +
       "flight, flushed on setImmediate) of the commands in bench/floor.ts, JSON included; " +
-      "its touch is a plain PEXPIREAT, its save writes the changed field and the cookie.",
+      "its get is GET + PEXPIRETIME + one JSON.parse, its touch PEXPIREAT … GT, its save the " +
+      "compare-and-set script.",
   );
 }
 lines.push("", notes.join(" "));

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { StoreFailure } from "./_connection/failure.ts";
+import { glideErrorKind } from "./_connection/glide_errors.ts";
 
 /**
  * Why a store operation failed.
@@ -41,7 +43,12 @@ export type ValkeyStoreErrorCode =
    * Cluster only: a scan gave up because slots kept moving (a reshard was in
    * progress) for longer than the `scanReshardWait` option allows.
    */
-  | "RESHARDING";
+  | "RESHARDING"
+  /**
+   * A merge could not land: other app instances changed the same session
+   * before each of its compare-and-set tries (8 of them).
+   */
+  | "CONFLICT";
 
 /**
  * Raised (or passed to the callback) when a store operation fails.
@@ -90,25 +97,12 @@ export class ValkeyStoreError extends Error {
   }
 }
 
-const UNREACHABLE_ERROR_NAMES = new Set([
-  "ClosingError",
-  "ConnectionError",
-  "TimeoutError",
-]);
-
-/** True for GLIDE's errors that mean Valkey could not be reached (closed, connection lost, timed out). */
-export function isUnreachableError(error: unknown): boolean {
-  return error instanceof Error && UNREACHABLE_ERROR_NAMES.has(error.constructor.name);
-}
-
-/** True for GLIDE's request timeout. */
-export function isTimeoutError(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === "TimeoutError";
-}
-
 /**
- * Wraps any error from a Valkey command in a {@link ValkeyStoreError} that
- * says which operation failed; errors that already are one pass through.
+ * The error a store method fails with, from whatever went wrong inside it: a
+ * {@link StoreFailure} keeps its code, a GLIDE error is classified (closed,
+ * lost or timed out: `UNREACHABLE`; a key of another type: `CORRUPT_SESSION`;
+ * any other reply: `COMMAND_FAILED`), a `ValkeyStoreError` is named again
+ * for this method.
  */
 export function toStoreError(
   error: unknown,
@@ -116,20 +110,33 @@ export function toStoreError(
   sessionId?: string,
 ): ValkeyStoreError {
   if (error instanceof ValkeyStoreError) {
-    if (error.operation === operation && error.sessionId === sessionId) {
-      return error;
-    }
+    if (error.operation === operation && error.sessionId === sessionId) return error;
     return new ValkeyStoreError(operation, error.code, stripSubject(error), {
       sessionId,
       cause: error,
     });
   }
+  if (error instanceof StoreFailure) {
+    return new ValkeyStoreError(operation, error.code, error.message, {
+      sessionId: error.sessionId ?? sessionId,
+      cause: error.cause,
+    });
+  }
   const message = error instanceof Error ? error.message : String(error);
-  if (isUnreachableError(error)) {
+  const kind = glideErrorKind(error);
+  if (kind === "unreachable" || kind === "timeout" || kind === "closed") {
     return new ValkeyStoreError(
       operation,
       "UNREACHABLE",
       `could not reach Valkey (${(error as Error).constructor.name}: ${message})`,
+      { sessionId, cause: error },
+    );
+  }
+  if (kind === "wrong-type" && sessionId !== undefined) {
+    return new ValkeyStoreError(
+      operation,
+      "CORRUPT_SESSION",
+      "the key holds a value of another type, not a session",
       { sessionId, cause: error },
     );
   }

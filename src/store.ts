@@ -1,17 +1,16 @@
 /**
- * The session store.
+ * The session store: options, node-style callbacks, express-session's
+ * hooks, and listing. Sessions are read and written by the repository
+ * (`_repository.ts`); what is in Valkey is described in `_format.ts`.
  *
  * @module
  */
-import type { GlideClient, GlideClusterClient, GlideReturnType } from "@valkey/valkey-glide";
+import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { type Callback, settle } from "./callback.ts";
-import { isClusterClient } from "./client_kind.ts";
-import { CommandPipeline } from "./command_pipeline.ts";
-import { downgradeToV1 } from "./downgrade.ts";
+import { Connection } from "./_connection/connection.ts";
 import { expressSessionPending, ExpressSessionStore } from "./express_session.ts";
 import { toStoreError } from "./errors.ts";
-import { prefixPattern } from "./keys.ts";
-import { scanKeyPages } from "./key_scan.ts";
+import { decodeSession, deleteCommand, lengthCommand, prefixPattern } from "./_format.ts";
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -20,29 +19,22 @@ import {
   type TtlOption,
   type ValkeyStoreOptions,
 } from "./options.ts";
-import { sendWithRetries } from "./retry_policy.ts";
-import { deleteCommand } from "./scripts.ts";
+import { SessionRepository } from "./_repository.ts";
 import type { Serializer } from "./serializer.ts";
-import { SessionOrigins } from "./session_merge.ts";
-import { readSession } from "./session_read.ts";
 import type { SessionWithId } from "./session_with_id.ts";
-import { destroySession, saveSession, touchSession } from "./session_write.ts";
-import type { StoreContext } from "./store_context.ts";
-import {
-  destroyUserSessions,
-  type DestroyUserSessionsOptions,
-  userSessions,
-} from "./user_sessions.ts";
+import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.ts";
 
 /**
  * A session store for express-session, connect and @fastify/session, backed
  * by Valkey through `@valkey/valkey-glide`, standalone or cluster.
  *
- * A session is a hash with one field per top-level key: a save of a session
- * this store loaded writes only the keys the request changed, so
- * overlapping requests of one browser merge (see the README). Every method
+ * A session is one string (the serializer's output), as connect-valkey 1.0.x
+ * and connect-redis store it. A save of a session this store loaded is a
+ * compare-and-set that re-applies only the keys the request changed when
+ * another request wrote first, so overlapping requests of one browser
+ * merge (see the README). Every method
  * takes an optional node-style callback and returns a promise. Without a
- * callback, failures reject the promise with a {@link ValkeyStoreError};
+ * callback, failures reject the promise with a `ValkeyStoreError`;
  * with one, they go to the callback only.
  *
  * @example Usage
@@ -73,9 +65,8 @@ export class ValkeyStore extends ExpressSessionStore {
   /** The `disableTTL` option. */
   readonly disableTTL: boolean;
   readonly #options: ResolvedOptions;
-  readonly #cluster: boolean;
-  readonly #pipeline: CommandPipeline;
-  readonly #context: StoreContext;
+  readonly #connection: Connection;
+  readonly #sessions: SessionRepository;
 
   /**
    * Creates a store; throws a `TypeError` or `RangeError` naming the option
@@ -93,20 +84,23 @@ export class ValkeyStore extends ExpressSessionStore {
     this.serializer = this.#options.serializer;
     this.disableTouch = this.#options.disableTouch;
     this.disableTTL = this.#options.disableTTL;
-    this.#cluster = isClusterClient(this.client);
-    this.#pipeline = new CommandPipeline(this.client, this.#cluster);
-    this.#context = {
-      options: this.#options,
-      origins: new SessionOrigins(),
-      send: (args, operation, sid) => this.#send(args, operation, sid),
-      admit: (count, operation, sid) => this.#pipeline.admit(count, operation, sid),
-      keyPages: (operation, type) => this.#keyPages(operation, type),
-    };
+    this.#connection = new Connection(this.client, this.#options);
+    this.#sessions = new SessionRepository(this.#connection, this.#options);
   }
 
   /** True when the store's client is a `GlideClusterClient`. */
   get isCluster(): boolean {
-    return this.#cluster;
+    return this.#connection.cluster;
+  }
+
+  /** Runs `work` as store method `operation`: its errors name the method and the session. */
+  async #call<T>(operation: string, sid: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      // A misuse of the API (a TypeError naming the problem) is not a store failure.
+      throw error instanceof TypeError ? error : toStoreError(error, operation, sid);
+    }
   }
 
   /**
@@ -125,24 +119,25 @@ export class ValkeyStore extends ExpressSessionStore {
     sid: string,
     callback?: Callback<SessionData | null>,
   ): Promise<SessionData | null> | Promise<void> {
-    return settle(this.#get(sid), callback);
+    return settle(this.#call("get", sid, () => this.#get(sid)), callback);
   }
 
   async #get(sid: string): Promise<SessionData | null> {
     const pending = expressSessionPending();
-    const session = await readSession(this.#context, sid, "get", true);
+    const session = await this.#sessions.get(sid, true);
     if (pending !== undefined) await pending;
     return session;
   }
 
   /**
    * Stores `session` under `sid`. A session this store loaded (through
-   * `get()`, and express-session's `createSession`) is merged: only the
-   * top-level keys that changed since it was loaded are written, and the
-   * keys it no longer has are deleted. Any other session replaces what is
-   * stored. A save of a session destroyed less than 10 minutes ago is
-   * dropped, unless express-session created it after that through this
-   * store. A lifetime that has already ended deletes the session.
+   * `get()`, and express-session's `createSession`) is merged: if another
+   * request stored the session meanwhile, the top-level keys this one
+   * changed or deleted are applied to what is stored (compare-and-set).
+   * Any other session replaces what is stored. A save of a session
+   * destroyed less than 10 minutes ago is dropped, unless express-session
+   * created it after that through this store. A lifetime that has already
+   * ended deletes the session.
    *
    * @param sid The session id.
    * @param session The session data.
@@ -152,13 +147,16 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `set()` with a node-style callback; the returned promise never rejects. */
   set(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   set(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
-    return settle(saveSession(this.#context, sid, session as SessionData), callback);
+    const work = this.#call("set", sid, () => this.#sessions.save(sid, session as SessionData));
+    return settle(work, callback);
   }
 
   /**
-   * Restarts the session's lifetime (the same rules as `set()`) and stores
-   * its cookie, without rewriting its other data. A no-op with
-   * `disableTouch` or `disableTTL`, and for a session that does not exist.
+   * Restarts the session's lifetime (the same rules as `set()`) without
+   * rewriting its data: the key's expiry moves, and `get()` reports it as
+   * `cookie.expires`. Never moves an expiry earlier (an expiry in the past
+   * deletes the session). A no-op with `disableTouch` or `disableTTL`, for
+   * a session that does not exist, and for a logout mark.
    *
    * @param sid The session id.
    * @param session The session, for its cookie.
@@ -168,13 +166,15 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `touch()` with a node-style callback; the returned promise never rejects. */
   touch(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   touch(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
-    return settle(touchSession(this.#context, sid, session as SessionData), callback);
+    const work = this.#call("touch", sid, () => this.#sessions.touch(sid, session as SessionData));
+    return settle(work, callback);
   }
 
   /**
    * Deletes the session. Once this has completed, a `set()` of the same id
    * from a request that was still running cannot bring it back for 10
-   * minutes (the logout mark, in the session's own key).
+   * minutes (the logout mark: an empty value in the session's own key,
+   * which connect-valkey 1.0.x and connect-redis read as no session).
    *
    * @param sid The session id.
    * @param callback Optional node-style callback.
@@ -183,8 +183,7 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `destroy()` with a node-style callback; the returned promise never rejects. */
   destroy(sid: string, callback: Callback<void>): Promise<void>;
   destroy(sid: string, callback?: Callback<void>): Promise<void> {
-    const work = destroySession(this.#context, sid, undefined, "destroy").then(() => {});
-    return settle(work, callback);
+    return settle(this.#call("destroy", sid, () => this.#sessions.destroy(sid)), callback);
   }
 
   /**
@@ -201,7 +200,9 @@ export class ValkeyStore extends ExpressSessionStore {
    * @returns The user's sessions.
    */
   userSessions(userId: string | number): Promise<SessionWithId[]> {
-    return userSessions(this.#context, userId);
+    return this.#call("userSessions", undefined, async () => {
+      return await this.#users("userSessions").sessions(this.#user("userSessions", userId));
+    });
   }
 
   /**
@@ -223,7 +224,10 @@ export class ValkeyStore extends ExpressSessionStore {
     userId: string | number,
     options: DestroyUserSessionsOptions = {},
   ): Promise<number> {
-    return destroyUserSessions(this.#context, userId, options);
+    return this.#call("destroyUserSessions", undefined, async () => {
+      const user = this.#user("destroyUserSessions", userId);
+      return await this.#users("destroyUserSessions").destroyAll(user, options);
+    });
   }
 
   /**
@@ -236,16 +240,15 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `clear()` with a node-style callback; the returned promise never rejects. */
   clear(callback: Callback<void>): Promise<void>;
   clear(callback?: Callback<void>): Promise<void> {
-    return settle(this.#clear(), callback);
+    return settle(this.#call("clear", undefined, () => this.#clear()), callback);
   }
 
   async #clear(): Promise<void> {
-    for await (const keys of this.#keyPages("clear", undefined)) {
-      if (this.#cluster) {
-        await Promise.all(keys.map((key) => this.#send(deleteCommand(key), "clear")));
-      } else {
-        await this.#send(deleteCommand(...keys), "clear");
-      }
+    const connection = this.#connection;
+    for await (const keys of connection.keyPages(prefixPattern(this.prefix))) {
+      // In a cluster each key may live on another primary: one DEL per key.
+      const commands = connection.cluster ? keys.map((key) => [key]) : [keys];
+      await Promise.all(commands.map((batch) => connection.send(deleteCommand(batch))));
     }
   }
 
@@ -259,12 +262,12 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `length()` with a node-style callback; the returned promise never rejects. */
   length(callback: Callback<number>): Promise<void>;
   length(callback?: Callback<number>): Promise<number> | Promise<void> {
-    return settle(this.#count(), callback);
+    return settle(this.#call("length", undefined, () => this.#count()), callback);
   }
 
   async #count(): Promise<number> {
     let count = 0;
-    for await (const keys of this.#sessionKeyPages("length")) count += keys.length;
+    for await (const keys of this.#sessionKeyPages()) count += keys.length;
     return count;
   }
 
@@ -278,13 +281,13 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `ids()` with a node-style callback; the returned promise never rejects. */
   ids(callback: Callback<string[]>): Promise<void>;
   ids(callback?: Callback<string[]>): Promise<string[]> | Promise<void> {
-    return settle(this.#ids(), callback);
+    return settle(this.#call("ids", undefined, () => this.#ids()), callback);
   }
 
   async #ids(): Promise<string[]> {
     const ids: string[] = [];
     const cut = this.prefix.length;
-    for await (const keys of this.#sessionKeyPages("ids")) {
+    for await (const keys of this.#sessionKeyPages()) {
       for (const key of keys) ids.push(key.slice(cut));
     }
     return ids;
@@ -301,12 +304,12 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `all()` with a node-style callback; the returned promise never rejects. */
   all(callback: Callback<SessionWithId[]>): Promise<void>;
   all(callback?: Callback<SessionWithId[]>): Promise<SessionWithId[]> | Promise<void> {
-    return settle(this.#all(), callback);
+    return settle(this.#call("all", undefined, () => this.#all()), callback);
   }
 
   async #all(): Promise<SessionWithId[]> {
     const sessions: SessionWithId[] = [];
-    for await (const page of this.#sessionPages("all")) sessions.push(...page);
+    for await (const page of this.#sessionPages()) sessions.push(...page);
     return sessions;
   }
 
@@ -323,66 +326,66 @@ export class ValkeyStore extends ExpressSessionStore {
    *
    * @returns An async iterator of pages of sessions, each with its `id`.
    */
-  sessionPages(): AsyncGenerator<SessionWithId[]> {
-    return this.#sessionPages("sessionPages");
+  async *sessionPages(): AsyncGenerator<SessionWithId[]> {
+    const pages = this.#sessionPages();
+    for (;;) {
+      const next = await this.#call("sessionPages", undefined, () => pages.next());
+      if (next.done) return;
+      yield next.value;
+    }
   }
 
-  async *#sessionPages(operation: string): AsyncGenerator<SessionWithId[]> {
+  async *#sessionPages(): AsyncGenerator<SessionWithId[]> {
     const cut = this.prefix.length;
-    for await (const keys of this.#sessionKeyPages(operation)) {
-      const ids = keys.map((key) => key.slice(cut));
-      const sessions = await Promise.all(
-        ids.map((id) => readSession(this.#context, id, operation, false)),
-      );
+    const { serializer } = this.#options;
+    const connection = this.#connection;
+    for await (const keys of connection.keyPages(prefixPattern(this.prefix), "string")) {
+      const texts = await Promise.all(keys.map((key) => connection.send(["GET", key])));
       const page: SessionWithId[] = [];
-      sessions.forEach((session, i) => {
-        // null: expired or destroyed since the scan found it.
-        if (session !== null) page.push(Object.assign(session, { id: ids[i]! }));
-      });
+      for (const [i, text] of texts.entries()) {
+        // null or a logout mark: expired or destroyed since the scan found it.
+        if (typeof text !== "string" || text === "") continue;
+        const id = keys[i]!.slice(cut);
+        const session = await decodeSession(serializer, text, id);
+        if (session !== null) page.push(Object.assign(session, { id }));
+      }
       if (page.length > 0) yield page;
     }
   }
 
-  /**
-   * Rewrites every session in the 1.0.x layout (one serialized string per
-   * session, with the same expiry) and deletes logout marks and user
-   * indexes, so connect-valkey 1.0.x (or connect-redis) can take over the
-   * same keys after a rollback without logging anyone out. Run it once the
-   * old version serves the traffic: a save by this store afterwards would
-   * write the current layout again.
-   *
-   * @example Usage
-   * ```ts ignore
-   * const rewritten = await store.downgradeToV1();
-   * console.log(`${rewritten} sessions rewritten for connect-valkey 1.0.x`);
-   * ```
-   *
-   * @returns How many sessions were rewritten.
-   */
-  downgradeToV1(): Promise<number> {
-    return downgradeToV1(this.#context);
-  }
-
-  /** Keys of sessions: hashes, and strings of the 1.0.x layout. */
-  async *#sessionKeyPages(operation: string): AsyncGenerator<string[]> {
-    yield* this.#keyPages(operation, "hash");
-    yield* this.#keyPages(operation, "string");
-  }
-
-  async *#keyPages(operation: string, type: string | undefined): AsyncGenerator<string[]> {
-    try {
-      yield* scanKeyPages({
-        client: this.client,
-        cluster: this.#cluster,
-        pattern: prefixPattern(this.prefix),
-        count: this.scanCount,
-        operation,
-        type,
-        scanReshardWait: this.#options.scanReshardWait,
-      });
-    } catch (error) {
-      throw toStoreError(error, operation);
+  /** Keys of sessions: strings under the prefix, logout marks (empty) left out. */
+  async *#sessionKeyPages(): AsyncGenerator<string[]> {
+    const connection = this.#connection;
+    for await (const keys of connection.keyPages(prefixPattern(this.prefix), "string")) {
+      const lengths = await Promise.all(keys.map((key) => connection.send(lengthCommand(key))));
+      const sessions = keys.filter((_, i) => Number(lengths[i]) > 0);
+      if (sessions.length > 0) yield sessions;
     }
+  }
+
+  #users(operation: string): NonNullable<SessionRepository["users"]> {
+    const users = this.#sessions.users;
+    if (users === undefined) {
+      throw new TypeError(
+        `Cannot call ValkeyStore.${operation}(): the store was created without the "userId" option`,
+      );
+    }
+    return users;
+  }
+
+  #user(operation: string, userId: string | number): string {
+    this.#users(operation);
+    const user = typeof userId === "string" || typeof userId === "number"
+      ? normalizeUserId(userId)
+      : undefined;
+    if (user === undefined) {
+      throw new TypeError(
+        `Cannot call ValkeyStore.${operation}(): "userId" must be a non-empty string or a number, received ${
+          JSON.stringify(userId) ?? String(userId)
+        }`,
+      );
+    }
+    return user;
   }
 
   /**
@@ -393,7 +396,7 @@ export class ValkeyStore extends ExpressSessionStore {
    * @param session The new `req.session`.
    */
   protected override sessionGenerated(sid: string, session: object): void {
-    this.#context.origins.set(session, { sessionId: sid, fresh: true });
+    this.#sessions.generated(sid, session);
   }
 
   /**
@@ -404,10 +407,6 @@ export class ValkeyStore extends ExpressSessionStore {
    * @param session The new `req.session`.
    */
   protected override sessionCreated(data: object, session: object): void {
-    this.#context.origins.move(data, session);
-  }
-
-  #send(args: string[], operation: string, sid?: string): Promise<GlideReturnType> {
-    return sendWithRetries(this.#pipeline, this.#cluster, args, operation, sid, this.#options);
+    this.#sessions.created(data, session);
   }
 }

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
-import { scanKeyPages } from "../src/key_scan.ts";
+import { scanKeyPages } from "../src/_connection/key_scan.ts";
+import { StoreFailure } from "../src/_connection/failure.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { readPrimaries, reshard } from "./helpers/cluster_layout.ts";
@@ -98,7 +99,6 @@ describe("a bounded scan during a reshard", () => {
       cluster: true,
       pattern: "rs:*",
       count: 100,
-      operation: "length",
       scanReshardWait: 0,
     });
     await assert.rejects(
@@ -106,7 +106,7 @@ describe("a bounded scan during a reshard", () => {
         for await (const _ of pages) { /* drain */ }
       })(),
       (error: unknown) =>
-        error instanceof ValkeyStoreError && error.code === "RESHARDING" &&
+        error instanceof StoreFailure && error.code === "RESHARDING" &&
         /reshard was in progress/.test(error.message),
     );
     const seen: string[] = [];
@@ -116,7 +116,6 @@ describe("a bounded scan during a reshard", () => {
         cluster: true,
         pattern: "rs:*",
         count: 100,
-        operation: "ids",
         scanReshardWait: 120_000,
       })
     ) seen.push(...page);

@@ -1,6 +1,6 @@
 /**
- * The per-field layout's promises, checked against a real Valkey: saves of
- * loaded sessions merge, other saves replace, a logout stays final inside
+ * The merge's promises, checked against a real Valkey: saves of loaded
+ * sessions merge (compare-and-set), other saves replace, a logout stays final inside
  * the prefix, get gives back exactly what was saved, and the TTL rules of
  * connect-valkey 1.0.x. Called once per client kind.
  */
@@ -13,9 +13,9 @@ import {
   randomId,
   raw,
   sessionWith,
-  storedFields,
-  storedType,
-  writeField,
+  storedKind,
+  storedSession,
+  writeKey,
 } from "./helpers/contract_context.ts";
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -33,10 +33,10 @@ export function mergeContract(getContext: () => ContractContext): void {
       second.b = 2;
       await store.set(sid, first);
       await store.set(sid, second);
-      const fields = await storedFields(ctx, store.prefix + sid);
-      assert.equal(fields.a, "1");
-      assert.equal(fields.b, "2");
-      assert.equal(fields.c, '"kept"');
+      const stored = await storedSession(ctx, store.prefix + sid);
+      assert.equal(stored?.a, 1);
+      assert.equal(stored?.b, 2);
+      assert.equal(stored?.c, "kept");
     });
 
     it("a save that changed nothing does not revert what another request wrote", async () => {
@@ -50,9 +50,9 @@ export function mergeContract(getContext: () => ContractContext): void {
       await store.set(sid, writer);
       readOnly.cookie!.expires = new Date(Date.now() + 7_200_000).toISOString();
       await store.set(sid, readOnly);
-      const fields = await storedFields(ctx, store.prefix + sid);
-      assert.equal(fields.cart, '["book"]');
-      assert.deepEqual(JSON.parse(fields.cookie!), readOnly.cookie, "the cookie is written");
+      const stored = await storedSession(ctx, store.prefix + sid);
+      assert.deepEqual(stored?.cart, ["book"]);
+      assert.deepEqual(stored?.cookie, readOnly.cookie, "the cookie is written");
     });
 
     it("the later save wins for a key both changed", async () => {
@@ -74,13 +74,13 @@ export function mergeContract(getContext: () => ContractContext): void {
       const sid = randomId();
       await store.set(sid, sessionWith({ flash: "hello", user: "ada" }));
       const loaded = (await store.get(sid))!;
-      await writeField(ctx, store.prefix + sid, "other", '"from elsewhere"');
+      await writeKey(ctx, store.prefix + sid, "other", "from elsewhere");
       delete loaded.flash;
       await store.set(sid, loaded);
-      const fields = await storedFields(ctx, store.prefix + sid);
-      assert.equal(fields.flash, undefined);
-      assert.equal(fields.other, '"from elsewhere"');
-      assert.equal(fields.user, '"ada"');
+      const stored = await storedSession(ctx, store.prefix + sid);
+      assert.equal(stored?.flash, undefined);
+      assert.equal(stored?.other, "from elsewhere");
+      assert.equal(stored?.user, "ada");
     });
 
     it("a loaded session saved twice merges against what it wrote", async () => {
@@ -91,12 +91,12 @@ export function mergeContract(getContext: () => ContractContext): void {
       const loaded = (await store.get(sid))!;
       loaded.n = 1;
       await store.set(sid, loaded);
-      await writeField(ctx, store.prefix + sid, "n", "5");
+      await writeKey(ctx, store.prefix + sid, "n", 5);
       loaded.m = 1;
       await store.set(sid, loaded);
-      const fields = await storedFields(ctx, store.prefix + sid);
-      assert.equal(fields.n, "5", "an unchanged key was written again");
-      assert.equal(fields.m, "1");
+      const stored = await storedSession(ctx, store.prefix + sid);
+      assert.equal(stored?.n, 5, "an unchanged key was written again");
+      assert.equal(stored?.m, 1);
     });
 
     it("a merge onto a session that expired meanwhile stores the whole session", async () => {
@@ -130,9 +130,9 @@ export function mergeContract(getContext: () => ContractContext): void {
       const sid = randomId();
       await store.set(sid, sessionWith({ a: 1, b: 1 }));
       await store.set(sid, sessionWith({ a: 2 }));
-      const fields = await storedFields(ctx, store.prefix + sid);
-      assert.equal(fields.b, undefined);
-      assert.equal(fields.a, "2");
+      const stored = await storedSession(ctx, store.prefix + sid);
+      assert.equal(stored?.b, undefined);
+      assert.equal(stored?.a, 2);
     });
   });
 
@@ -151,7 +151,7 @@ export function mergeContract(getContext: () => ContractContext): void {
       const req: { sessionID?: string; session?: Record<string, unknown> } = {};
       store.generate!(req);
       await store.set(sid, req.session!);
-      assert.equal(await storedType(ctx, store.prefix + sid), "hash");
+      assert.equal(await storedKind(ctx, store.prefix + sid), "session");
       assert.equal((await store.get(sid))?.user, "bob");
     });
 
@@ -160,9 +160,9 @@ export function mergeContract(getContext: () => ContractContext): void {
       const store = makeStore(ctx);
       const sid = randomId();
       await store.destroy(sid);
-      assert.equal(await storedType(ctx, store.prefix + sid), "set");
+      assert.equal(await storedKind(ctx, store.prefix + sid), "mark");
       await store.clear();
-      assert.equal(await storedType(ctx, store.prefix + sid), "none");
+      assert.equal(await storedKind(ctx, store.prefix + sid), "none");
       await store.set(sid, sessionWith({ a: 1 }));
       assert.equal((await store.get(sid))?.a, 1);
     });
@@ -184,6 +184,21 @@ export function mergeContract(getContext: () => ContractContext): void {
   });
 
   describe("exact round trip and the TTL rules of 1.0.x", () => {
+    it("after touch, get reports the key's expiry as cookie.expires, to the millisecond", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      await store.set("touched", sessionWith({ user: "ada" }, inAnHour()));
+      const later = new Date(Date.now() + 7_200_321);
+      await store.touch("touched", sessionWith({ user: "stale" }, later));
+      const session = await store.get("touched");
+      assert.equal(session?.cookie?.expires, later.toISOString());
+      assert.equal(session?.user, "ada");
+      assert.equal(
+        Number(await raw(ctx, "PEXPIRETIME", store.prefix + "touched")),
+        later.getTime(),
+      );
+    });
+
     it("get gives back exactly what was saved, cookie.expires to the millisecond", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);
@@ -211,7 +226,7 @@ export function mergeContract(getContext: () => ContractContext): void {
       const store = makeStore(ctx, { disableTTL: true });
       await store.set("gone", sessionWith({ a: 1 }));
       await store.set("gone", sessionWith({ a: 1 }, new Date(Date.now() - 1_000)));
-      assert.equal(await storedType(ctx, store.prefix + "gone"), "none");
+      assert.equal(await storedKind(ctx, store.prefix + "gone"), "none");
     });
 
     it("a stored session without a cookie fails createSession with an error naming the id", async () => {

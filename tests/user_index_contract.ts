@@ -11,8 +11,8 @@ import {
   makeStore,
   raw,
   sessionWith,
-  storedFields,
-  storedType,
+  storedKind,
+  storedSession,
 } from "./helpers/contract_context.ts";
 import { waitUntil } from "./helpers/valkey_servers.ts";
 
@@ -65,8 +65,9 @@ export function userIndexContract(getContext: () => ContractContext): void {
       await store.set("merged", loaded);
       loaded.seen = 1;
       await store.set("merged", loaded);
-      const fields = await storedFields(ctx, store.prefix + "merged");
-      assert.equal(fields["#u"], "bob", "a later save lost the session's user");
+      const stored = await storedSession(ctx, store.prefix + "merged");
+      assert.deepEqual(stored?.passport, { user: "bob" }, "a later save lost the session's user");
+      assert.equal(stored?.seen, 1);
       await store.set("replaced", passport("ada"));
       await store.set("replaced", passport("bob"));
       assert.deepEqual((await store.userSessions("ada")).map((s) => s.id), []);
@@ -112,7 +113,7 @@ export function userIndexContract(getContext: () => ContractContext): void {
       assert.equal(await store.destroyUserSessions("ann", { except: "a1" }), 3);
       assert.deepEqual((await store.userSessions("ann")).map((s) => s.id), ["a1"]);
       for (const sid of ["a2", "a3", "a4"]) {
-        assert.equal(await storedType(ctx, store.prefix + sid), "set", `${sid} is not marked`);
+        assert.equal(await storedKind(ctx, store.prefix + sid), "mark", `${sid} is not marked`);
       }
       assert.equal((await store.get("b1"))?.passport !== undefined, true);
       assert.equal(await store.destroyUserSessions("ann", { except: ["a1", "zz"] }), 0);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValkeyStore, ValkeyStoreError } from "../mod.ts";
-import { hashSlot } from "../src/keys.ts";
+import { hashSlot } from "../src/_connection/hash_slot.ts";
 import { clusterSuite } from "./helpers/suite.ts";
 import { sessionWith } from "./helpers/contract_context.ts";
 import { ownerOf, readPrimaries } from "./helpers/cluster_layout.ts";

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { ValkeyStore } from "../../mod.ts";
-import { hashSlot } from "../../src/keys.ts";
+import { hashSlot } from "../../src/_connection/hash_slot.ts";
 import { sessionWith } from "./contract_context.ts";
 import { cli, type ValkeyNode, waitForReplicasInSync } from "./valkey_servers.ts";
 

@@ -36,43 +36,42 @@ export async function raw(ctx: ContractContext, ...args: string[]): Promise<unkn
 }
 
 /**
- * What a session hash holds, as `{ field: serialized value }`, read with the
- * inspecting client; checks that each value starts with its field's name.
+ * The session stored at `key`, parsed from its JSON string, read with the
+ * inspecting client; `null` when the key is missing. Fails on a logout mark.
  */
-export async function storedFields(
+export async function storedSession(
   ctx: ContractContext,
   key: string,
-): Promise<Record<string, string>> {
-  return decodeHash(await ctx.inspect.customCommand(["HGETALL", key]));
+): Promise<Record<string, unknown> | null> {
+  const text = await ctx.inspect.customCommand(["GET", key]);
+  if (text === null) return null;
+  if (text === "") throw new Error(`${key} holds a logout mark, not a session`);
+  return JSON.parse(String(text));
 }
 
-/** A session hash's `HGETALL` reply as `{ field: serialized value }`. */
-export function decodeHash(reply: unknown): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const { key, value } of reply as { key: unknown; value: unknown }[]) {
-    const field = String(key);
-    const prefix = `${field.length}:${field}`;
-    if (!String(value).startsWith(prefix)) {
-      throw new Error(`field ${field} holds ${String(value)}, which does not start with ${prefix}`);
-    }
-    fields[field] = String(value).slice(prefix.length);
-  }
-  return fields;
-}
-
-/** Writes one field of a session hash as another request of the app would. */
-export async function writeField(
+/**
+ * Sets one top-level key of a stored session as another app instance would:
+ * a read, then a write of the whole string (keeping its expiry).
+ */
+export async function writeKey(
   ctx: ContractContext,
   key: string,
-  field: string,
-  serialized: string,
+  name: string,
+  value: unknown,
 ): Promise<void> {
-  await ctx.inspect.customCommand(["HSET", key, field, `${field.length}:${field}${serialized}`]);
+  const session = (await storedSession(ctx, key)) ?? {};
+  session[name] = value;
+  await ctx.inspect.customCommand(["SET", key, JSON.stringify(session), "KEEPTTL"]);
 }
 
-/** The type of a key ("hash", "set" for a logout mark, "none"…), read with the inspecting client. */
-export async function storedType(ctx: ContractContext, key: string): Promise<string> {
-  return String(await ctx.inspect.customCommand(["TYPE", key]));
+/**
+ * What the key holds: "session" (a non-empty string), "mark" (the empty
+ * string of a logout mark), "none", or another Valkey type.
+ */
+export async function storedKind(ctx: ContractContext, key: string): Promise<string> {
+  const type = String(await ctx.inspect.customCommand(["TYPE", key]));
+  if (type !== "string") return type;
+  return Number(await ctx.inspect.customCommand(["STRLEN", key])) === 0 ? "mark" : "session";
 }
 
 export function sessionWith(

@@ -4,9 +4,15 @@ import type { Server } from "node:http";
 
 export class CookieClient {
   readonly #base: string;
-  readonly #jar = new Map<string, string>();
-  constructor(base: string) {
+  readonly #jar: Map<string, string>;
+  constructor(base: string, jar: Map<string, string> = new Map()) {
     this.#base = base;
+    this.#jar = jar;
+  }
+
+  /** The same browser (one cookie jar) talking to another server: a balancer's other backend. */
+  withBase(base: string): CookieClient {
+    return new CookieClient(base, this.#jar);
   }
 
   /** The value of a cookie the server set (URL-decoded). */

@@ -13,7 +13,7 @@
  * @module
  */
 import type { ResolvedOptions, SessionData } from "./options.ts";
-import { ValkeyStoreError } from "./errors.ts";
+import { StoreFailure } from "./_connection/failure.ts";
 
 /**
  * When `session` expires (epoch ms), or `undefined` for never. A time at or
@@ -22,8 +22,6 @@ import { ValkeyStoreError } from "./errors.ts";
 export function sessionExpiresAt(
   options: Pick<ResolvedOptions, "ttl" | "disableTTL">,
   session: SessionData,
-  operation: string,
-  sessionId: string,
   now: number = Date.now(),
 ): number | undefined {
   const expires = cookieExpiry(session);
@@ -31,11 +29,9 @@ export function sessionExpiresAt(
   if (typeof options.ttl === "function") {
     const seconds = options.ttl(session);
     if (typeof seconds !== "number" || Number.isNaN(seconds)) {
-      throw new ValkeyStoreError(
-        operation,
+      throw new StoreFailure(
         "INVALID_SESSION",
         `the ttl function must return a number of seconds, returned ${String(seconds)}`,
-        { sessionId },
       );
     }
     return now + Math.round(seconds * 1000);
@@ -57,8 +53,8 @@ export function cookieExpiry(session: SessionData): number | undefined {
 
 /**
  * Sets `cookie.expires` to the key's expiry (epoch ms), keeping the type it
- * was stored with. For sessions of the 1.0.x layout, whose `touch()` only
- * moved the key's expiry: only a cookie that has an expiry is changed.
+ * was stored with: `touch()` moves only the key's expiry, and the key's
+ * expiry is the single truth. Only a cookie that has an expiry is changed.
  */
 export function applyKeyExpiry(session: SessionData, expiresAt: number): void {
   const cookie = session.cookie;

@@ -13,7 +13,7 @@
  */
 import type { GlideClusterClient } from "@valkey/valkey-glide";
 import { parseSlotOwners, readClusterNodes } from "./cluster_topology.ts";
-import { hashSlot } from "./keys.ts";
+import { hashSlot } from "./hash_slot.ts";
 
 const REFRESH_AFTER_MS = 60_000;
 const MIN_REFRESH_GAP_MS = 1_000;

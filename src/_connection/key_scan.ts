@@ -15,12 +15,11 @@
  */
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { readClusterTopology } from "./cluster_topology.ts";
-import { isTimeoutError, ValkeyStoreError } from "./errors.ts";
+import { StoreFailure } from "./failure.ts";
+import { glideErrorKind } from "./glide_errors.ts";
 
 /** How long one SCAN step may take before the scan fails (our own guard). */
 export const SCAN_STEP_TIMEOUT_MS = 5_000;
-/** How long a cluster scan keeps repeating passes while slots keep moving, by default. */
-export const UNSTABLE_SCAN_BUDGET_MS = 120_000;
 
 /** Where and how to scan. */
 export interface ScanTarget {
@@ -28,15 +27,13 @@ export interface ScanTarget {
   cluster: boolean;
   pattern: string;
   count: number;
-  operation: string;
   /** Only keys of this type (`SCAN … TYPE`), when given. */
   type?: string | undefined;
   /**
    * Cluster only: milliseconds to keep repeating passes while slots move (a
-   * reshard) before failing with a `RESHARDING` error. Default
-   * {@link UNSTABLE_SCAN_BUDGET_MS}.
+   * reshard) before failing with a `RESHARDING` error.
    */
-  scanReshardWait?: number;
+  scanReshardWait: number;
 }
 
 /** Yields pages of keys matching `pattern`; each key once. */
@@ -60,7 +57,7 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
   // Every key seen so far: a repeated pass must not return one twice.
   const seen = new Set<string>();
   const started = Date.now();
-  const budget = target.scanReshardWait ?? UNSTABLE_SCAN_BUDGET_MS;
+  const budget = target.scanReshardWait;
   for (;;) {
     const before = await step(() => readClusterTopology(client), target);
     for (const { host, port } of before.primaries) {
@@ -86,8 +83,7 @@ async function* scanCluster(target: ScanTarget): AsyncGenerator<string[]> {
     if (stable) return;
     const waited = Date.now() - started;
     if (waited >= budget) {
-      throw new ValkeyStoreError(
-        target.operation,
+      throw new StoreFailure(
         "RESHARDING",
         `a reshard was in progress: cluster slots kept moving for ${waited} ms, longer than scanReshardWait (${budget} ms), so the scan could not be sure to see every key; gave up`,
       );
@@ -115,23 +111,24 @@ const SCAN_STEP_RETRY_DELAYS_MS = [50, 100, 200];
 async function step<T>(work: () => Promise<T>, target: ScanTarget): Promise<T> {
   for (let retry = 0;; retry++) {
     try {
-      return await guarded(work(), target.operation);
+      return await guarded(work());
     } catch (error) {
       const delay = SCAN_STEP_RETRY_DELAYS_MS[retry];
-      if (!target.cluster || !isTimeoutError(error) || delay === undefined) throw error;
+      if (!target.cluster || glideErrorKind(error) !== "timeout" || delay === undefined) {
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
 
-async function guarded<T>(work: Promise<T>, operation: string): Promise<T> {
+async function guarded<T>(work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
-          new ValkeyStoreError(
-            operation,
+          new StoreFailure(
             "UNREACHABLE",
             `a SCAN step got no answer within ${SCAN_STEP_TIMEOUT_MS} ms`,
           ),

@@ -1,0 +1,200 @@
+/**
+ * Command pipelining. A GLIDE request costs far more in the app than the
+ * command it carries, but a non-atomic `Batch` of many commands costs little
+ * more than one request. So every store command goes through a queue:
+ *
+ * - commands are queued per lane: one lane in standalone mode, one per
+ *   primary in cluster mode (see `slot_map.ts`), because GLIDE fails a whole
+ *   batch when any part of it times out: a dead shard must not take healthy
+ *   shards' commands down with it;
+ * - a lane flushes at the end of the current event-loop turn
+ *   (`setImmediate`), not the current microtask: calls that different HTTP
+ *   requests make in the same turn then leave in one batch;
+ * - with `maxInflightBatches` out, queued commands wait for a batch to
+ *   return and leave together, so batches grow with the load; what is
+ *   waiting is split over the free batch slots, at least `minBatchSize` a
+ *   batch, so GLIDE and Valkey work on one batch while this thread handles
+ *   another's replies;
+ * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes` bytes,
+ *   so it finishes well within the client's request timeout;
+ * - at most `maxQueued` commands wait in all; past that a call is refused at
+ *   once with `OVERLOADED`. A call's commands are admitted or refused
+ *   together (`sendGroup`), never half sent.
+ *
+ * Each caller gets its own reply or its own error: batches run with
+ * `raiseOnError = false`, so one failed command does not fail its neighbours.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import {
+  Batch,
+  ClusterBatch,
+  type GlideClient,
+  type GlideClusterClient,
+  type GlideReturnType,
+} from "@valkey/valkey-glide";
+import { StoreFailure } from "./failure.ts";
+import { glideErrorKind, meansTopologyChanged } from "./glide_errors.ts";
+import { SlotMap } from "./slot_map.ts";
+
+const MAX_BATCH_SIZE = 64;
+const MIN_BATCH_SIZE = 32;
+const MAX_BATCH_BYTES = 1 << 20;
+const MAX_INFLIGHT_BATCHES = 4;
+const MAX_QUEUED = 50_000;
+
+interface Pending {
+  args: string[];
+  bytes: number;
+  resolve: (value: GlideReturnType) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane {
+  queue: Pending[];
+  head: number;
+  inflight: number;
+  scheduled: boolean;
+}
+
+/** The key a command is about: after the script and key count for EVAL/EVALSHA. */
+function keyOf(args: string[]): string {
+  return (args[0] === "EVALSHA" || args[0] === "EVAL" ? args[3] : args[1]) ?? "";
+}
+
+/** Queues commands and sends them to Valkey in batches, per lane. */
+export class CommandPipeline {
+  readonly #client: GlideClient | GlideClusterClient;
+  readonly #slots: SlotMap | undefined;
+  readonly #lanes = new Map<string, Lane>();
+  #queued = 0;
+
+  constructor(client: GlideClient | GlideClusterClient, cluster: boolean) {
+    this.#client = client;
+    this.#slots = cluster ? new SlotMap(client as GlideClusterClient) : undefined;
+  }
+
+  /** Sends one command; resolves with its reply or rejects with its own error. */
+  send(args: string[]): Promise<GlideReturnType> {
+    const refused = this.#refuse(1);
+    return refused === undefined ? this.#enqueue(args) : Promise.reject(refused);
+  }
+
+  /** Sends the commands of one call: all admitted, or all refused (`OVERLOADED`). */
+  sendGroup(commands: string[][]): Promise<GlideReturnType>[] {
+    const refused = this.#refuse(commands.length);
+    if (refused !== undefined) throw refused;
+    return commands.map((args) => this.#enqueue(args));
+  }
+
+  #refuse(count: number): StoreFailure | undefined {
+    if (this.#queued + count <= MAX_QUEUED) return undefined;
+    return new StoreFailure(
+      "OVERLOADED",
+      `${this.#queued} commands are already waiting for Valkey (the limit is ${MAX_QUEUED}); retry later`,
+    );
+  }
+
+  #enqueue(args: string[]): Promise<GlideReturnType> {
+    const name = this.#slots?.laneOf(keyOf(args)) ?? "";
+    let lane = this.#lanes.get(name);
+    if (lane === undefined) {
+      lane = { queue: [], head: 0, inflight: 0, scheduled: false };
+      this.#lanes.set(name, lane);
+    }
+    const target = lane;
+    let bytes = 0;
+    for (const arg of args) bytes += arg.length;
+    return new Promise((resolve, reject) => {
+      target.queue.push({ args, bytes, resolve, reject });
+      this.#queued++;
+      this.#schedule(target);
+    });
+  }
+
+  #schedule(lane: Lane): void {
+    if (lane.scheduled || lane.inflight >= MAX_INFLIGHT_BATCHES) return;
+    lane.scheduled = true;
+    setImmediate(() => {
+      lane.scheduled = false;
+      this.#drain(lane);
+    });
+  }
+
+  #drain(lane: Lane): void {
+    while (lane.inflight < MAX_INFLIGHT_BATCHES && lane.head < lane.queue.length) {
+      const batch = this.#take(lane);
+      lane.inflight++;
+      this.#run(batch).finally(() => {
+        lane.inflight--;
+        this.#drain(lane);
+      });
+    }
+  }
+
+  #take(lane: Lane): Pending[] {
+    const waiting = lane.queue.length - lane.head;
+    const share = Math.ceil(waiting / (MAX_INFLIGHT_BATCHES - lane.inflight));
+    const size = Math.min(MAX_BATCH_SIZE, Math.max(MIN_BATCH_SIZE, share));
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (lane.head < lane.queue.length && batch.length < size) {
+      const next = lane.queue[lane.head]!;
+      if (batch.length > 0 && bytes + next.bytes > MAX_BATCH_BYTES) break;
+      batch.push(next);
+      bytes += next.bytes;
+      lane.head++;
+    }
+    this.#queued -= batch.length;
+    if (lane.head === lane.queue.length) {
+      lane.queue = [];
+      lane.head = 0;
+    } else if (lane.head > 4096) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+    return batch;
+  }
+
+  async #run(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      try {
+        only.resolve(await this.#client.customCommand(only.args) as GlideReturnType);
+      } catch (error) {
+        this.#trouble(error);
+        only.reject(error);
+      }
+      return;
+    }
+    const cluster = this.#slots !== undefined;
+    const pipeline = cluster ? new ClusterBatch(false) : new Batch(false);
+    for (const pending of batch) pipeline.customCommand(pending.args);
+    let results: GlideReturnType[] | null;
+    try {
+      results = cluster
+        ? await (this.#client as GlideClusterClient).exec(pipeline as ClusterBatch, false)
+        : await (this.#client as GlideClient).exec(pipeline as Batch, false);
+    } catch (error) {
+      this.#trouble(error);
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const result = results?.[i];
+      if (result instanceof Error) {
+        this.#trouble(result);
+        pending.reject(result);
+      } else {
+        pending.resolve(result as GlideReturnType);
+      }
+    });
+  }
+
+  #trouble(error: unknown): void {
+    if (this.#slots !== undefined && meansTopologyChanged(glideErrorKind(error))) {
+      this.#slots.refresh();
+    }
+  }
+}
