@@ -1,24 +1,28 @@
 /// <reference path="./autocannon.d.ts" />
 /**
- * End-to-end requests/s of an Express 5 + express-session app, for this
- * store, connect-redis 9 + node-redis 5, connect-valkey 1.0.1 and
- * express-session's MemoryStore (the ceiling: no network at all). Each app
- * runs in its own child process; autocannon, in this process, drives 50
+ * End-to-end requests/s and CPU per request of an Express 5 + express-session
+ * app, for this store, connect-redis 9 + node-redis 5, connect-valkey 1.0.1,
+ * the string-per-session probe (`shared/bench/string_probe.mjs`, when there)
+ * and express-session's MemoryStore (the ceiling: no network at all). Each
+ * app runs in its own child process; autocannon, in this process, drives 50
  * connections with cookies from a pool of 200 pre-made ~1 KB sessions, on a
  * read route (session loaded, nothing changed: get + touch) and a write
- * route (one field changed: get + set). Stores are interleaved within a run;
- * each figure is the median of `--runs` runs. Run under Node from the npm
- * build.
+ * route (one field changed: get + set). Per request: the app's CPU (its
+ * process's utime + stime from /proc, GLIDE's threads included) and the
+ * valkey-server's (`INFO cpu`). Stores are interleaved within a run; each
+ * figure is the median of `--runs` runs. Run under Node from the npm build.
  *
  * Usage: node npm/esm/bench/e2e.js [--seconds 5] [--runs 3] [--warmup 1]
  *
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon, { type Result } from "autocannon";
 import { startStandalone } from "../tests/helpers/valkey_servers.ts";
+import { CpuMeter } from "./cpu_meter.ts";
+import { PROBE_PATH } from "./peers.ts";
 
 const args = process.argv.slice(2);
 const flag = (
@@ -29,7 +33,26 @@ const seconds = Number(flag("--seconds", "5"));
 const runs = Number(flag("--runs", "3"));
 const warmup = Number(flag("--warmup", "1"));
 const POOL = 200;
-const STORES = ["this", "connect-redis", "connect-valkey-1", "memory"] as const;
+const STORES = ["this", "connect-redis", "connect-valkey-1", "probe", "memory"].filter((kind) =>
+  kind !== "probe" || existsSync(PROBE_PATH)
+);
+const NAMES: Record<string, string> = {
+  "this": "this store",
+  "connect-redis": "connect-redis 9",
+  "connect-valkey-1": "connect-valkey 1.0.1",
+  "probe": "probe",
+  "memory": "MemoryStore",
+};
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU µs a process has used so far (utime + stime of /proc/<pid>/stat, all its threads). */
+function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start after ") ".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / TICKS_PER_SECOND);
+}
 const ROUTES = ["/read", "/write"] as const;
 
 async function startServer(kind: string, valkeyPort: number) {
@@ -44,7 +67,7 @@ async function startServer(kind: string, valkeyPort: number) {
     });
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { port, stop: () => child.kill("SIGKILL") };
+  return { port, pid: child.pid!, stop: () => child.kill("SIGKILL") };
 }
 
 async function cookiePool(port: number): Promise<string[]> {
@@ -61,7 +84,7 @@ function load(
   path: string,
   cookies: string[],
   duration: number,
-): Promise<{ rps: number; errors: number; non2xx: number }> {
+): Promise<{ rps: number; requests: number; errors: number; non2xx: number }> {
   let next = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -83,6 +106,7 @@ function load(
         // Total over elapsed time: autocannon's per-second average is empty for runs under 1 s.
         resolve({
           rps: result.requests.total / result.duration,
+          requests: result.requests.total,
           errors: result.errors,
           non2xx: result.non2xx,
         });
@@ -92,10 +116,19 @@ function load(
 }
 
 const valkey = await startStandalone();
-const results: Record<string, Record<string, number>> = {};
-/** "store route" → requests/s of each run. */
-const samples = new Map<string, number[]>();
-const servers: Array<{ kind: string; port: number; stop: () => void; cookies: string[] }> = [];
+const meter = await CpuMeter.open(valkey.nodes[0]!.port);
+/** A figure: requests/s, app CPU µs and Valkey CPU µs per request. */
+interface Figure {
+  rps: number;
+  appUs: number;
+  valkeyUs: number;
+}
+const results: Record<string, Record<string, Figure>> = {};
+/** "store route" → the figures of each run. */
+const samples = new Map<string, Figure[]>();
+const servers: Array<
+  { kind: string; port: number; pid: number; stop: () => void; cookies: string[] }
+> = [];
 try {
   for (const kind of STORES) {
     const server = await startServer(kind, valkey.nodes[0]!.port);
@@ -110,48 +143,65 @@ try {
       // Rotate the order so no store always runs first.
       for (let s = 0; s < servers.length; s++) {
         const server = servers[(s + r) % servers.length]!;
-        const { rps, errors, non2xx } = await load(server.port, route, server.cookies, seconds);
+        const appBefore = processCpuUs(server.pid);
+        const valkeyBefore = (await meter.read()).valkeyUs;
+        const { rps, requests, errors, non2xx } = await load(
+          server.port,
+          route,
+          server.cookies,
+          seconds,
+        );
+        const appUs = (processCpuUs(server.pid) - appBefore) / requests;
+        const valkeyUs = ((await meter.read()).valkeyUs - valkeyBefore) / requests;
         if (errors > 0 || non2xx > 0) {
           throw new Error(`${server.kind} ${route}: ${errors} errors, ${non2xx} non-2xx`);
         }
         const key = `${server.kind} ${route}`;
-        samples.set(key, [...(samples.get(key) ?? []), rps]);
+        samples.set(key, [...(samples.get(key) ?? []), { rps, appUs, valkeyUs }]);
       }
     }
   }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   for (const kind of STORES) {
     results[kind] = {};
     for (const route of ROUTES) {
-      const values = samples.get(`${kind} ${route}`)!.sort((a, b) => a - b);
-      results[kind]![route] = Math.round(values[Math.floor(values.length / 2)]!);
+      const list = samples.get(`${kind} ${route}`)!;
+      results[kind]![route] = {
+        rps: Math.round(median(list.map((f) => f.rps))),
+        appUs: median(list.map((f) => f.appUs)),
+        valkeyUs: median(list.map((f) => f.valkeyUs)),
+      };
     }
   }
 } finally {
   for (const server of servers) server.stop();
+  meter.close();
   await valkey.stop();
 }
 
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "–");
 const lines = [
-  `end-to-end Express 5 requests/s, 50 connections, ${POOL} sessions of ~1 KB ` +
+  `end-to-end Express 5 + express-session, 50 connections, ${POOL} sessions of ~1 KB ` +
   `(median of ${runs} run${runs === 1 ? "" : "s"} of ${seconds} s, stores interleaved; ` +
-  `/read = get + touch, /write = get + set)`,
+  `/read = get + touch, /write = get + set). app µs = the server process's CPU per request ` +
+  "(/proc utime + stime); Valkey µs = the valkey-server's CPU per request (`INFO cpu`).",
   "",
-  "| route | this store | connect-redis 9 | connect-valkey 1.0.1 | MemoryStore | this/connect-redis | this/connect-valkey 1.0.1 | this/MemoryStore |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  "| route | store | requests/s | app CPU µs/request | Valkey CPU µs/request | this/store requests/s | this/store app CPU | this/store Valkey CPU |",
+  "|---|---|---:|---:|---:|---:|---:|---:|",
 ];
 for (const route of ROUTES) {
-  const [mine, redis, old, memory] = STORES.map((kind) => results[kind]![route]!) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ratio = (other: number) => `${(mine / other).toFixed(2)}×`;
-  lines.push(
-    `| ${route} | ${mine} | ${redis} | ${old} | ${memory} | ${ratio(redis)} | ${ratio(old)} | ${
-      ratio(memory)
-    } |`,
-  );
+  const mine = results.this![route]!;
+  for (const kind of STORES) {
+    const figure = results[kind]![route]!;
+    const own = kind === "this";
+    lines.push(
+      `| ${route} | ${NAMES[kind]} | ${figure.rps} | ${figure.appUs.toFixed(0)} | ${
+        kind === "memory" ? "–" : figure.valkeyUs.toFixed(1)
+      } | ${own ? "" : ratio(mine.rps, figure.rps)} | ${
+        own ? "" : ratio(mine.appUs, figure.appUs)
+      } | ${own || kind === "memory" ? "" : ratio(mine.valkeyUs, figure.valkeyUs)} |`,
+    );
+  }
 }
 const table = lines.join("\n");
 console.log(table);

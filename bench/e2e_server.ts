@@ -1,9 +1,9 @@
 /**
  * The end-to-end benchmark's server: Express 5 + express-session with one
- * of four stores. Run in its own process so the load generator does not
+ * of five stores. Run in its own process so the load generator does not
  * share its event loop. Prints `listening <port>` when ready.
  *
- * Usage: node npm/esm/bench/e2e_server.js <this|connect-redis|connect-valkey-1|memory> <valkey-port>
+ * Usage: node npm/esm/bench/e2e_server.js <this|connect-redis|connect-valkey-1|probe|memory> <valkey-port>
  *
  * @module
  */
@@ -14,6 +14,7 @@ import express from "express";
 import session from "express-session";
 import { ValkeyStore } from "../mod.ts";
 import { sessionFields } from "./fixture.ts";
+import { loadProbe } from "./peers.ts";
 
 Logger.init("error");
 const [kind, valkeyPort] = process.argv.slice(2) as [string, string];
@@ -24,6 +25,22 @@ async function makeStore(): Promise<session.Store | undefined> {
   const glide = () =>
     GlideClient.createClient({ addresses: [{ host: "127.0.0.1", port: Number(valkeyPort) }] });
   if (kind === "this") return new ValkeyStore({ client: await glide(), prefix: "e2e:this:" });
+  if (kind === "probe") {
+    const ProbeStore = (await loadProbe())!;
+    const probe = new ProbeStore({ client: await glide(), prefix: "e2e:probe:" }) as unknown as {
+      get(sid: string, cb: (error: unknown, session?: unknown) => void): void;
+      set(sid: string, session: unknown, cb: (error?: unknown) => void): void;
+      touch(sid: string, session: unknown, cb: (error?: unknown) => void): void;
+      destroy(sid: string, cb: (error?: unknown) => void): void;
+    };
+    // express-session wants its Store's events around the probe's four calls.
+    return new (class extends session.Store {
+      override get = probe.get.bind(probe) as session.Store["get"];
+      override set = probe.set.bind(probe) as session.Store["set"];
+      override touch = probe.touch.bind(probe) as session.Store["touch"];
+      override destroy = probe.destroy.bind(probe) as session.Store["destroy"];
+    })();
+  }
   if (kind === "connect-valkey-1") {
     const { ValkeyStore: OldStore } = await import("connect-valkey-1");
     return new OldStore({ client: await glide(), prefix: "e2e:cv1:" }) as unknown as session.Store;

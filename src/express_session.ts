@@ -26,26 +26,20 @@ export interface SessionRequest {
   session?: unknown;
 }
 
-let expressSession: ExpressSessionModule | undefined;
-let loading: Promise<void> | undefined;
+let importing: Promise<ExpressSessionModule | undefined> | undefined;
 
-/** Starts importing express-session (once); resolves when it is loaded or known missing. */
-export function loadExpressSession(): Promise<void> {
-  loading ??= import("express-session").then(
+/** Imports express-session (once per process); `undefined` when it is not installed. */
+function importExpressSession(): Promise<ExpressSessionModule | undefined> {
+  importing ??= import("express-session").then(
     (module: Record<string, unknown>) => {
       const exported = (module.default ?? module) as ExpressSessionModule;
-      if (typeof exported.Session === "function" && typeof exported.Cookie === "function") {
-        expressSession = exported;
-      }
+      const usable = typeof exported.Session === "function" &&
+        typeof exported.Cookie === "function";
+      return usable ? exported : undefined;
     },
-    () => {},
+    () => undefined,
   );
-  return loading;
-}
-
-/** Whether a load was started and has not finished yet. */
-export function expressSessionPending(): Promise<void> | undefined {
-  return expressSession === undefined ? loading : undefined;
+  return importing;
 }
 
 /**
@@ -53,7 +47,11 @@ export function expressSessionPending(): Promise<void> | undefined {
  * `Store#createSession` does: a real `Cookie` (with `expires` as a `Date`)
  * and a real `Session`.
  */
-export function createExpressSession(req: SessionRequest, data: SessionData): unknown {
+function createExpressSession(
+  expressSession: ExpressSessionModule | undefined,
+  req: SessionRequest,
+  data: SessionData,
+): unknown {
   if (expressSession === undefined) {
     throw new Error(
       "ValkeyStore.createSession needs express-session: install it, and pass the store to session({ store })",
@@ -77,6 +75,9 @@ export function createExpressSession(req: SessionRequest, data: SessionData): un
  */
 export abstract class ExpressSessionStore extends EventEmitter {
   #generate: ((req: SessionRequest) => void) | undefined;
+  /** express-session's classes, once imported (after express-session attached to the store). */
+  #expressSession: ExpressSessionModule | undefined;
+  #importing: Promise<void> | undefined;
   #generateAndRemember = (req: SessionRequest): void => {
     this.#generate?.(req);
     if (typeof req.session === "object" && req.session !== null && req.sessionID !== undefined) {
@@ -118,7 +119,18 @@ export abstract class ExpressSessionStore extends EventEmitter {
   /** Set by express-session; loads express-session on first use. */
   set generate(generate: ((req: SessionRequest) => void) | undefined) {
     this.#generate = generate;
-    loadExpressSession();
+    this.#importing ??= importExpressSession().then((module) => {
+      this.#expressSession = module;
+    });
+  }
+
+  /**
+   * Resolves once express-session is imported, while that import (started
+   * when express-session attached to the store) is under way; `undefined`
+   * otherwise. `get()` waits for it, so `createSession()` can run on its result.
+   */
+  protected expressSessionPending(): Promise<void> | undefined {
+    return this.#expressSession === undefined ? this.#importing : undefined;
   }
 
   /**
@@ -182,7 +194,7 @@ export abstract class ExpressSessionStore extends EventEmitter {
         { sessionId: req.sessionID },
       );
     }
-    const created = createExpressSession(req, data) as object;
+    const created = createExpressSession(this.#expressSession, req, data) as object;
     this.sessionCreated(session, created);
     return created;
   }

@@ -8,7 +8,7 @@
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { type Callback, settle } from "./callback.ts";
 import { Connection } from "./_connection/connection.ts";
-import { expressSessionPending, ExpressSessionStore } from "./express_session.ts";
+import { ExpressSessionStore } from "./express_session.ts";
 import { toStoreError } from "./errors.ts";
 import { decodeSession, deleteCommand, lengthCommand, prefixPattern } from "./_format.ts";
 import {
@@ -50,20 +50,6 @@ import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.
  * ```
  */
 export class ValkeyStore extends ExpressSessionStore {
-  /** The client the store was given. */
-  readonly client: GlideClient | GlideClusterClient;
-  /** The prefix of this store's keys. */
-  readonly prefix: string;
-  /** The `ttl` option: seconds, or a function of the session. */
-  readonly ttl: TtlOption;
-  /** The `scanCount` option. */
-  readonly scanCount: number;
-  /** The `serializer` option. */
-  readonly serializer: Serializer;
-  /** The `disableTouch` option. */
-  readonly disableTouch: boolean;
-  /** The `disableTTL` option. */
-  readonly disableTTL: boolean;
   readonly #options: ResolvedOptions;
   readonly #connection: Connection;
   readonly #sessions: SessionRepository;
@@ -77,15 +63,37 @@ export class ValkeyStore extends ExpressSessionStore {
   constructor(options: ValkeyStoreOptions) {
     super();
     this.#options = resolveOptions(options);
-    this.client = this.#options.client;
-    this.prefix = this.#options.prefix;
-    this.ttl = this.#options.ttl;
-    this.scanCount = this.#options.scanCount;
-    this.serializer = this.#options.serializer;
-    this.disableTouch = this.#options.disableTouch;
-    this.disableTTL = this.#options.disableTTL;
     this.#connection = new Connection(this.client, this.#options);
     this.#sessions = new SessionRepository(this.#connection, this.#options);
+  }
+
+  /** The client the store was given. */
+  get client(): GlideClient | GlideClusterClient {
+    return this.#options.client;
+  }
+  /** The prefix of this store's keys. */
+  get prefix(): string {
+    return this.#options.prefix;
+  }
+  /** The `ttl` option: seconds, or a function of the session. */
+  get ttl(): TtlOption {
+    return this.#options.ttl;
+  }
+  /** The `scanCount` option. */
+  get scanCount(): number {
+    return this.#options.scanCount;
+  }
+  /** The `serializer` option. */
+  get serializer(): Serializer {
+    return this.#options.serializer;
+  }
+  /** The `disableTouch` option. */
+  get disableTouch(): boolean {
+    return this.#options.disableTouch;
+  }
+  /** The `disableTTL` option. */
+  get disableTTL(): boolean {
+    return this.#options.disableTTL;
   }
 
   /** True when the store's client is a `GlideClusterClient`. */
@@ -123,7 +131,7 @@ export class ValkeyStore extends ExpressSessionStore {
   }
 
   async #get(sid: string): Promise<SessionData | null> {
-    const pending = expressSessionPending();
+    const pending = this.expressSessionPending();
     const session = await this.#sessions.get(sid, true);
     if (pending !== undefined) await pending;
     return session;

@@ -1,43 +1,23 @@
+/** Every contract against a cluster with replicas, through a `GlideClusterClient`. */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ValkeyStore } from "../mod.ts";
-import { clusterClient } from "./helpers/clients.ts";
-import { type ContractContext, sessionWith } from "./helpers/contract_context.ts";
+import { sessionWith } from "./helpers/contract_context.ts";
 import { readPrimaries } from "./helpers/cluster_layout.ts";
-import { cli, startCluster, type ValkeyDeployment } from "./helpers/valkey_servers.ts";
-import { storeContract } from "./store_contract.ts";
-import { badInputContract } from "./bad_input_contract.ts";
-import { mergeContract } from "./merge_contract.ts";
-import { userIndexContract } from "./user_index_contract.ts";
+import { connectionSuite, runContracts } from "./helpers/contract_suite.ts";
+import { cli } from "./helpers/valkey_servers.ts";
 
 describe("ValkeyStore with a GlideClusterClient on a cluster of 3 primaries with 1 replica each", () => {
-  let cluster: ValkeyDeployment;
-  let ctx: ContractContext;
-  before(async () => {
-    cluster = await startCluster(1);
-    ctx = {
-      kind: "cluster",
-      client: await clusterClient(cluster),
-      inspect: await clusterClient(cluster),
-    };
-  });
-  after(async () => {
-    ctx?.client.close();
-    ctx?.inspect.close();
-    await cluster?.stop();
-  });
-  storeContract(() => ctx);
-  badInputContract(() => ctx);
-  mergeContract(() => ctx);
-  userIndexContract(() => ctx);
+  const suite = connectionSuite({ kind: "cluster", replicas: 1 });
+  runContracts(suite);
 
   it("sessions with one prefix spread over every primary", async () => {
-    const store = new ValkeyStore({ client: ctx.client, prefix: "spread:" });
+    const store = new ValkeyStore({ client: suite.context().client, prefix: "spread:" });
     await Promise.all(
       Array.from({ length: 300 }, (_, n) => store.set(`s${n}`, sessionWith({ n }))),
     );
     // Count on the primaries only: replicas hold copies.
-    const primaries = await readPrimaries(cluster.nodes);
+    const primaries = await readPrimaries(suite.deployment().nodes);
     assert.equal(primaries.length, 3);
     const perNode = await Promise.all(
       primaries.map(async (primary) =>

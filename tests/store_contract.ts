@@ -14,6 +14,7 @@ import {
   storedKind,
   storedSession,
 } from "./helpers/contract_context.ts";
+import { sleep } from "./helpers/valkey_servers.ts";
 
 export function storeContract(getContext: () => ContractContext): void {
   describe("reading and writing sessions", () => {
@@ -235,9 +236,9 @@ export function storeContract(getContext: () => ContractContext): void {
       await Promise.all(sids.map((sid) => store.set(sid, sessionWith({ n: 0 }))));
       await Promise.all(sids.map(async (sid, i) => {
         const saves = [1, 2, 3].map((n) =>
-          delay(i % 5).then(() => store.set(sid, sessionWith({ n })))
+          sleep(i % 5).then(() => store.set(sid, sessionWith({ n })))
         );
-        await delay(i % 3);
+        await sleep(i % 3);
         await store.destroy(sid);
         await Promise.all(saves);
       }));
@@ -319,7 +320,7 @@ export function storeContract(getContext: () => ContractContext): void {
           resolve();
         });
       });
-      await delay(20);
+      await sleep(20);
       assert.equal(calls.length, 1);
       assert.equal(calls[0]![0], null);
       assert.equal((calls[0]![1] as { a: number }).a, 1);
@@ -333,14 +334,10 @@ export function storeContract(getContext: () => ContractContext): void {
       const errors: unknown[] = [];
       const returned = await store.get(sid, (error) => errors.push(error));
       assert.equal(returned, undefined);
-      await delay(20);
+      await sleep(20);
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof ValkeyStoreError);
       await assert.rejects(store.get(sid), ValkeyStoreError);
     });
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -52,7 +52,7 @@ function budgetFor(kind: GlideErrorKind, cluster: boolean, clusterDownWait: numb
  * @param clusterDownWait Milliseconds a cluster command may keep being resent.
  * @param evalForm The EVAL form of an EVALSHA command, for NOSCRIPT.
  */
-export async function sendWithRetries(
+export function sendWithRetries(
   send: (args: string[]) => Promise<GlideReturnType>,
   args: string[],
   cluster: boolean,
@@ -60,31 +60,45 @@ export async function sendWithRetries(
   evalForm: (args: string[]) => string[] | undefined,
   first?: Promise<GlideReturnType>,
 ): Promise<GlideReturnType> {
+  // The common case, a reply, costs one promise; the loop below runs only after an error.
+  return (first ?? send(args)).catch((error) =>
+    resend(error, send, args, cluster, clusterDownWait, evalForm)
+  );
+}
+
+async function resend(
+  error: unknown,
+  send: (args: string[]) => Promise<GlideReturnType>,
+  args: string[],
+  cluster: boolean,
+  clusterDownWait: number,
+  evalForm: (args: string[]) => string[] | undefined,
+): Promise<GlideReturnType> {
   const started = Date.now();
   let resends = 0;
   let sawClusterDown = false;
-  let attempt = first ?? send(args);
   for (;;) {
-    try {
-      return await attempt;
-    } catch (error) {
-      const kind = glideErrorKind(error);
-      const scripted = kind === "no-script" ? evalForm(args) : undefined;
-      if (scripted !== undefined) {
-        args = scripted; // at most once: an EVAL has no EVAL form
-        attempt = send(args);
-        continue;
-      }
+    const kind = glideErrorKind(error);
+    const scripted = kind === "no-script" ? evalForm(args) : undefined;
+    if (scripted !== undefined) {
+      args = scripted; // at most once: an EVAL has no EVAL form
+    } else {
       if (kind === "cluster-down") sawClusterDown = true;
       const budget = budgetFor(kind, cluster, clusterDownWait);
-      const delay = DELAYS_MS[Math.min(resends, DELAYS_MS.length - 1)]!;
-      if (Date.now() + delay - started > budget) {
+      const left = budget - (Date.now() - started);
+      if (left <= 0) {
         if (budget === 0 || budget === TRANSIENT_BUDGET_MS && clusterDownWait === 0) throw error;
         throw gaveUp(error, Date.now() - started, clusterDownWait, sawClusterDown);
       }
+      // The last wait is cut to what is left, so the call gives up once the budget is spent.
+      const delay = Math.min(DELAYS_MS[Math.min(resends, DELAYS_MS.length - 1)]!, left);
       resends++;
       await new Promise((resolve) => setTimeout(resolve, delay));
-      attempt = send(args);
+    }
+    try {
+      return await send(args);
+    } catch (next) {
+      error = next;
     }
   }
 }
