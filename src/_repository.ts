@@ -38,32 +38,25 @@ import {
   touchAfterCommand,
   writeCommand,
 } from "./_format.ts";
-import { applyDelta, diffSession, isEmptyDelta, type SessionDelta } from "./_session_delta.ts";
-import { applyKeyExpiry, sessionExpiresAt } from "./_ttl.ts";
+import {
+  applyDelta,
+  diffSession,
+  isEmptyDelta,
+  onlyCookieExpiryChanged,
+  type SessionDelta,
+} from "./_session_delta.ts";
+import { applyKeyExpiry, cookieExpiry, sessionExpiresAt } from "./_ttl.ts";
+import { moveOrigin, type Origin, originOf, setOrigin } from "./_session_origin.ts";
 import { UserIndex } from "./_user_index.ts";
 import type { ResolvedOptions, SessionData } from "./options.ts";
 
 /** Compare-and-set tries of one save before it fails with `CONFLICT`. */
 export const MAX_TRIES = 8;
 
-/** What the repository knows of a session object it handed out. */
-interface Origin {
-  sessionId: string;
-  /** Created by express-session through the store: its first save lifts a logout mark. */
-  fresh?: boolean;
-  /** The object as last loaded or saved, serialized: what a save diffs against. */
-  seen?: string;
-  /** What Valkey held after that load or save: what a compare-and-set expects. */
-  stored?: string;
-  /** The key's expiry as last read or set (epoch ms). */
-  expiresAt?: number;
-}
-
 /** Reads and writes sessions. */
 export class SessionRepository {
   readonly #connection: Connection;
   readonly #options: ResolvedOptions;
-  readonly #origins = new WeakMap<object, Origin>();
   /** Saves in progress per session id: the last one's promise and what it stored. */
   readonly #saving = new Map<string, { done: Promise<void>; stored?: string }>();
   /** The user index (`userSessions()`); `undefined` without the `userId` option. */
@@ -97,7 +90,7 @@ export class SessionRepository {
       applyKeyExpiry(session, expiresAt);
     }
     if (remember) {
-      this.#origins.set(session, { sessionId: sid, seen: stored, stored, expiresAt });
+      setOrigin(session, { sessionId: sid, seen: stored, stored, expiresAt });
     }
     return session;
   }
@@ -115,7 +108,7 @@ export class SessionRepository {
     }
     const text = encodeSession(serializer, session);
     const user = this.users?.userOf(session);
-    const origin = this.#origin(session, sid);
+    const origin = originOf(session, sid);
     if (origin?.stored !== undefined && origin.seen !== undefined) {
       await this.#chained(
         sid,
@@ -137,7 +130,7 @@ export class SessionRepository {
     await write;
     await indexed;
     if (written) {
-      this.#origins.set(session, { sessionId: sid, seen: text, stored: text, expiresAt });
+      setOrigin(session, { sessionId: sid, seen: text, stored: text, expiresAt });
     }
   }
 
@@ -148,7 +141,7 @@ export class SessionRepository {
     const now = Date.now();
     const expiresAt = sessionExpiresAt(this.#options, session, now)!;
     const key = sessionKey(prefix, sid);
-    const origin = this.#origin(session, sid);
+    const origin = originOf(session, sid);
     const known = origin?.expiresAt;
     if (touchAfterMs > 0 && known !== undefined && known > 0 && expiresAt - known < touchAfterMs) {
       return;
@@ -156,13 +149,13 @@ export class SessionRepository {
     const command = expiresAt <= now || (touchAfterMs > 0 && known === undefined)
       ? touchAfterCommand(key, expiresAt, expiresAt <= now ? 0 : touchAfterMs)
       : extendCommand(key, expiresAt);
-    const user = expiresAt > now ? this.users?.userOf(session) : undefined;
-    await Promise.all(
-      this.#connection.sendGroup([
-        command,
-        ...this.users?.addCommands(user, sid, expiresAt, now) ?? [],
-      ]),
-    );
+    if (this.users === undefined) {
+      await this.#connection.send(command);
+    } else {
+      const user = expiresAt > now ? this.users.userOf(session) : undefined;
+      const indexed = this.users.addCommands(user, sid, expiresAt, now);
+      await Promise.all(this.#connection.sendGroup([command, ...indexed]));
+    }
     if (origin !== undefined) origin.expiresAt = expiresAt;
   }
 
@@ -177,18 +170,12 @@ export class SessionRepository {
 
   /** Remembers a session express-session created through the store. */
   generated(sid: string, session: object): void {
-    this.#origins.set(session, { sessionId: sid, fresh: true });
+    setOrigin(session, { sessionId: sid, fresh: true });
   }
 
   /** Moves what is known of `data` to the `Session` express-session built from it. */
   created(data: object, session: object): void {
-    const origin = this.#origins.get(data);
-    if (origin !== undefined) this.#origins.set(session, origin);
-  }
-
-  #origin(session: object, sid: string): Origin | undefined {
-    const origin = this.#origins.get(session);
-    return origin?.sessionId === sid ? origin : undefined;
+    moveOrigin(data, session);
   }
 
   /**
@@ -233,8 +220,8 @@ export class SessionRepository {
       : diffSession(loaded, session, (value) => serializer.stringify(value));
     const previousUser = loaded === undefined ? user : this.users?.userOf(loaded);
     const indexed = this.users?.addCommands(user, sid, expiresAt, now) ?? [];
-    if (isEmptyDelta(delta)) {
-      // Nothing changed: only the expiry moves (never a logout mark's: GT).
+    if (isEmptyDelta(delta) || this.#expiryCarries(delta, loaded, session, expiresAt)) {
+      // Nothing changed but the expiry: only it moves (never a logout mark's: GT).
       const commands = expiresAt === undefined
         ? indexed
         : [extendCommand(key, expiresAt), ...indexed];
@@ -267,6 +254,23 @@ export class SessionRepository {
       await this.users?.remove(previousUser, [sid]);
     }
     return next;
+  }
+
+  /**
+   * True when the save changed only `cookie.expires` and the key's expiry is
+   * that same time: moving the key's expiry then says it all (`get()`
+   * reports the key's expiry as `cookie.expires`).
+   */
+  #expiryCarries(
+    delta: SessionDelta,
+    loaded: SessionData | undefined,
+    session: SessionData,
+    expiresAt: number | undefined,
+  ): boolean {
+    const { ttl, serializer } = this.#options;
+    return loaded !== undefined && expiresAt !== undefined && typeof ttl !== "function" &&
+      cookieExpiry(session) === expiresAt &&
+      onlyCookieExpiryChanged(delta, loaded, session, (value) => serializer.stringify(value));
   }
 
   /** `current` (stored text) with this request's delta applied, serialized. */

@@ -48,3 +48,28 @@ export function applyDelta(
 export function isEmptyDelta(delta: SessionDelta): boolean {
   return delta.changed.length === 0 && delta.deleted.length === 0;
 }
+
+/**
+ * True when the delta is the cookie alone and the cookie changed only its
+ * `expires` (express-session moves it on every request): the key's expiry
+ * then carries the change, and `get()` reports it as `cookie.expires`.
+ */
+export function onlyCookieExpiryChanged(
+  delta: SessionDelta,
+  before: SessionData,
+  after: SessionData,
+  stringify: (value: unknown) => string,
+): boolean {
+  if (delta.deleted.length > 0 || delta.changed.length !== 1 || delta.changed[0] !== "cookie") {
+    return false;
+  }
+  return stringify(withoutExpires(before.cookie)) === stringify(withoutExpires(after.cookie));
+}
+
+function withoutExpires(cookie: unknown): unknown {
+  if (typeof cookie !== "object" || cookie === null) return cookie;
+  // express-session's Cookie serializes through toJSON; a plain object is itself.
+  const json = (cookie as { toJSON?: () => unknown }).toJSON;
+  const plain = typeof json === "function" ? json.call(cookie) : cookie;
+  return { ...(plain as Record<string, unknown>), expires: undefined };
+}

@@ -58,7 +58,13 @@ export function cookieExpiry(session: SessionData): number | undefined {
  */
 export function applyKeyExpiry(session: SessionData, expiresAt: number): void {
   const cookie = session.cookie;
-  if (expiresAt <= 0 || cookie === undefined || cookieExpiry(session) === undefined) return;
-  const expires = new Date(expiresAt);
-  cookie.expires = cookie.expires instanceof Date ? expires : expires.toISOString();
+  const expires = cookie?.expires;
+  if (expiresAt <= 0 || expires === undefined || expires === null) return;
+  if (typeof expires === "string") {
+    // The common case: the stored expiry is the key's (no parse needed to see it).
+    const iso = new Date(expiresAt).toISOString();
+    if (expires !== iso && Number.isFinite(Date.parse(expires))) cookie!.expires = iso;
+  } else if (cookieExpiry(session) !== undefined) {
+    cookie!.expires = new Date(expiresAt);
+  }
 }

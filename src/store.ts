@@ -10,7 +10,6 @@ import { type Callback, settle } from "./callback.ts";
 import { Connection } from "./_connection/connection.ts";
 import { ExpressSessionStore } from "./express_session.ts";
 import { toStoreError } from "./errors.ts";
-import { decodeSession, deleteCommand, lengthCommand, prefixPattern } from "./_format.ts";
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -20,6 +19,7 @@ import {
   type ValkeyStoreOptions,
 } from "./options.ts";
 import { SessionRepository } from "./_repository.ts";
+import { SessionScan } from "./_session_scan.ts";
 import type { Serializer } from "./serializer.ts";
 import type { SessionWithId } from "./session_with_id.ts";
 import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.ts";
@@ -53,6 +53,7 @@ export class ValkeyStore extends ExpressSessionStore {
   readonly #options: ResolvedOptions;
   readonly #connection: Connection;
   readonly #sessions: SessionRepository;
+  readonly #scan: SessionScan;
 
   /**
    * Creates a store; throws a `TypeError` or `RangeError` naming the option
@@ -65,6 +66,7 @@ export class ValkeyStore extends ExpressSessionStore {
     this.#options = resolveOptions(options);
     this.#connection = new Connection(this.client, this.#options);
     this.#sessions = new SessionRepository(this.#connection, this.#options);
+    this.#scan = new SessionScan(this.#connection, this.#options);
   }
 
   /** The client the store was given. */
@@ -102,12 +104,14 @@ export class ValkeyStore extends ExpressSessionStore {
   }
 
   /** Runs `work` as store method `operation`: its errors name the method and the session. */
-  async #call<T>(operation: string, sid: string | undefined, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
+  #call<T>(operation: string, sid: string | undefined, work: () => Promise<T>): Promise<T> {
+    const named = (error: unknown): Promise<never> =>
       // A misuse of the API (a TypeError naming the problem) is not a store failure.
-      throw error instanceof TypeError ? error : toStoreError(error, operation, sid);
+      Promise.reject(error instanceof TypeError ? error : toStoreError(error, operation, sid));
+    try {
+      return work().catch(named);
+    } catch (error) {
+      return named(error);
     }
   }
 
@@ -130,11 +134,11 @@ export class ValkeyStore extends ExpressSessionStore {
     return settle(this.#call("get", sid, () => this.#get(sid)), callback);
   }
 
-  async #get(sid: string): Promise<SessionData | null> {
+  #get(sid: string): Promise<SessionData | null> {
     const pending = this.expressSessionPending();
-    const session = await this.#sessions.get(sid, true);
-    if (pending !== undefined) await pending;
-    return session;
+    const read = this.#sessions.get(sid, true);
+    // createSession() needs express-session, imported once it attached to the store.
+    return pending === undefined ? read : read.then((session) => pending.then(() => session));
   }
 
   /**
@@ -248,16 +252,7 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `clear()` with a node-style callback; the returned promise never rejects. */
   clear(callback: Callback<void>): Promise<void>;
   clear(callback?: Callback<void>): Promise<void> {
-    return settle(this.#call("clear", undefined, () => this.#clear()), callback);
-  }
-
-  async #clear(): Promise<void> {
-    const connection = this.#connection;
-    for await (const keys of connection.keyPages(prefixPattern(this.prefix))) {
-      // In a cluster each key may live on another primary: one DEL per key.
-      const commands = connection.cluster ? keys.map((key) => [key]) : [keys];
-      await Promise.all(commands.map((batch) => connection.send(deleteCommand(batch))));
-    }
+    return settle(this.#call("clear", undefined, () => this.#scan.clear()), callback);
   }
 
   /**
@@ -275,7 +270,7 @@ export class ValkeyStore extends ExpressSessionStore {
 
   async #count(): Promise<number> {
     let count = 0;
-    for await (const keys of this.#sessionKeyPages()) count += keys.length;
+    for await (const ids of this.#scan.idPages()) count += ids.length;
     return count;
   }
 
@@ -294,10 +289,7 @@ export class ValkeyStore extends ExpressSessionStore {
 
   async #ids(): Promise<string[]> {
     const ids: string[] = [];
-    const cut = this.prefix.length;
-    for await (const keys of this.#sessionKeyPages()) {
-      for (const key of keys) ids.push(key.slice(cut));
-    }
+    for await (const page of this.#scan.idPages()) ids.push(...page);
     return ids;
   }
 
@@ -317,7 +309,7 @@ export class ValkeyStore extends ExpressSessionStore {
 
   async #all(): Promise<SessionWithId[]> {
     const sessions: SessionWithId[] = [];
-    for await (const page of this.#sessionPages()) sessions.push(...page);
+    for await (const page of this.#scan.sessionPages()) sessions.push(...page);
     return sessions;
   }
 
@@ -335,39 +327,11 @@ export class ValkeyStore extends ExpressSessionStore {
    * @returns An async iterator of pages of sessions, each with its `id`.
    */
   async *sessionPages(): AsyncGenerator<SessionWithId[]> {
-    const pages = this.#sessionPages();
+    const pages = this.#scan.sessionPages();
     for (;;) {
       const next = await this.#call("sessionPages", undefined, () => pages.next());
       if (next.done) return;
       yield next.value;
-    }
-  }
-
-  async *#sessionPages(): AsyncGenerator<SessionWithId[]> {
-    const cut = this.prefix.length;
-    const { serializer } = this.#options;
-    const connection = this.#connection;
-    for await (const keys of connection.keyPages(prefixPattern(this.prefix), "string")) {
-      const texts = await Promise.all(keys.map((key) => connection.send(["GET", key])));
-      const page: SessionWithId[] = [];
-      for (const [i, text] of texts.entries()) {
-        // null or a logout mark: expired or destroyed since the scan found it.
-        if (typeof text !== "string" || text === "") continue;
-        const id = keys[i]!.slice(cut);
-        const session = await decodeSession(serializer, text, id);
-        if (session !== null) page.push(Object.assign(session, { id }));
-      }
-      if (page.length > 0) yield page;
-    }
-  }
-
-  /** Keys of sessions: strings under the prefix, logout marks (empty) left out. */
-  async *#sessionKeyPages(): AsyncGenerator<string[]> {
-    const connection = this.#connection;
-    for await (const keys of connection.keyPages(prefixPattern(this.prefix), "string")) {
-      const lengths = await Promise.all(keys.map((key) => connection.send(lengthCommand(key))));
-      const sessions = keys.filter((_, i) => Number(lengths[i]) > 0);
-      if (sessions.length > 0) yield sessions;
     }
   }
 

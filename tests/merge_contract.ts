@@ -48,11 +48,28 @@ export function mergeContract(getContext: () => ContractContext): void {
       const writer = (await store.get(sid))!;
       writer.cart = ["book"];
       await store.set(sid, writer);
-      readOnly.cookie!.expires = new Date(Date.now() + 7_200_000).toISOString();
+      const later = new Date(Date.now() + 7_200_000);
+      readOnly.cookie!.expires = later.toISOString();
       await store.set(sid, readOnly);
       const stored = await storedSession(ctx, store.prefix + sid);
       assert.deepEqual(stored?.cart, ["book"]);
-      assert.deepEqual(stored?.cookie, readOnly.cookie, "the cookie is written");
+      // Only cookie.expires changed: the key's expiry carries it, and get() reports it.
+      assert.equal(Number(await raw(ctx, "PEXPIRETIME", store.prefix + sid)), later.getTime());
+      assert.deepEqual((await store.get(sid))?.cookie, readOnly.cookie);
+    });
+
+    it("a save that changed the cookie beyond its expiry writes it", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ a: 1 }, inAnHour()));
+      const loaded = (await store.get(sid))!;
+      (loaded.cookie as Record<string, unknown>).secure = true;
+      await store.set(sid, loaded);
+      assert.equal(
+        ((await storedSession(ctx, store.prefix + sid))?.cookie as Record<string, unknown>).secure,
+        true,
+      );
     });
 
     it("the later save wins for a key both changed", async () => {

@@ -1,7 +1,12 @@
 /** Merge planning, without a server: what a request changed, and re-applying it. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { applyDelta, diffSession, isEmptyDelta } from "../src/_session_delta.ts";
+import {
+  applyDelta,
+  diffSession,
+  isEmptyDelta,
+  onlyCookieExpiryChanged,
+} from "../src/_session_delta.ts";
 
 const stringify = (value: unknown) => JSON.stringify(value);
 
@@ -32,5 +37,22 @@ describe("session delta", () => {
       b: 5,
       other: "x",
     });
+  });
+
+  it("tells a save that moved only cookie.expires from one that changed more", () => {
+    const before = { cookie: { expires: "a", path: "/" }, user: "ada" };
+    const moved = { cookie: { expires: "b", path: "/" }, user: "ada" };
+    const more = { cookie: { expires: "b", path: "/x" }, user: "ada" };
+    const viaJson = {
+      cookie: { toJSON: () => ({ expires: "c", path: "/" }) } as never,
+      user: "ada",
+    };
+    for (const [after, expected] of [[moved, true], [more, false], [viaJson, true]] as const) {
+      const delta = diffSession(before, after, stringify);
+      assert.equal(onlyCookieExpiryChanged(delta, before, after, stringify), expected);
+    }
+    const alsoUser = { ...moved, user: "bob" };
+    const delta = diffSession(before, alsoUser, stringify);
+    assert.equal(onlyCookieExpiryChanged(delta, before, alsoUser, stringify), false);
   });
 });
