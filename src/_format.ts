@@ -16,8 +16,9 @@
  *
  * Hot-path commands are plain (`GET`+`PEXPIRETIME`, `SET … PXAT`,
  * `SET … NX PXAT`, `PEXPIREAT … GT`). Scripts run only where a write must
- * look at what is stored first: a compare-and-set merge, a replace of a
- * session the store did not load, and the user index.
+ * look at what is stored first: a compare-and-set merge, a save that moved
+ * only the expiry, a replace of a session the store did not load, and the
+ * user index.
  *
  * @module
  */
@@ -77,9 +78,9 @@ end
 if current == '' then return 0 end
 return current`);
 
-// Moves a session's expiry to ARGV[1] unless that moves it by less than
-// ARGV[2] ms (touchAfter, for a session the store did not load), and never
-// a mark's. An expiry in the past deletes the session.
+// Moves a session's expiry to ARGV[1] (a time in the past deletes it),
+// never a mark's; with ARGV[2] > 0 (touchAfter, for a session the store did
+// not load), only when that moves it by at least ARGV[2] ms.
 const TOUCH_AFTER = new Script(`local key = KEYS[1]
 if redis.call('STRLEN', key) == 0 then return 0 end
 local after = tonumber(ARGV[2])
@@ -166,6 +167,15 @@ export function extendCommand(key: string, expiresAt: number): string[] {
  */
 export function touchAfterCommand(key: string, expiresAt: number, touchAfterMs: number): string[] {
   return TOUCH_AFTER.command(key, [String(expiresAt), String(touchAfterMs)]);
+}
+
+/**
+ * Sets a session's expiry to `expiresAt`, earlier or later, and never a
+ * mark's: a save that changed nothing but the expiry. A time in the past
+ * deletes the session.
+ */
+export function expireSessionCommand(key: string, expiresAt: number): string[] {
+  return TOUCH_AFTER.command(key, [String(expiresAt), "0"]);
 }
 
 /** Replaces the session by a logout mark; with `returnOld`, replies with what it held. */

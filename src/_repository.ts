@@ -6,7 +6,8 @@
  * express-session's `createSession()` moves that to its `Session`. A save
  * of that object under the same id:
  *
- * - serializes to what was read: only the expiry moves (`PEXPIREAT … GT`);
+ * - serializes to what was read, or moved only `cookie.expires`: only the
+ *   key's expiry moves (a one-key script that leaves a logout mark alone);
  * - else: one compare-and-set writes it if the key still holds what was
  *   read. If another request stored something else meanwhile, this
  *   request's changed and deleted top-level keys are applied to that and
@@ -30,6 +31,7 @@ import {
   decodeCompareAndSet,
   decodeSession,
   encodeSession,
+  expireSessionCommand,
   extendCommand,
   markCommand,
   readCommands,
@@ -103,7 +105,7 @@ export class SessionRepository {
     const expiresAt = sessionExpiresAt(this.#options, session, now);
     if (expiresAt !== undefined && expiresAt <= now) {
       // An expiry in the past deletes the session, and never a logout mark.
-      await this.#connection.send(touchAfterCommand(key, expiresAt, 0));
+      await this.#connection.send(expireSessionCommand(key, expiresAt));
       return;
     }
     const text = encodeSession(serializer, session);
@@ -146,8 +148,10 @@ export class SessionRepository {
     if (touchAfterMs > 0 && known !== undefined && known > 0 && expiresAt - known < touchAfterMs) {
       return;
     }
-    const command = expiresAt <= now || (touchAfterMs > 0 && known === undefined)
-      ? touchAfterCommand(key, expiresAt, expiresAt <= now ? 0 : touchAfterMs)
+    const command = expiresAt <= now
+      ? expireSessionCommand(key, expiresAt)
+      : touchAfterMs > 0 && known === undefined
+      ? touchAfterCommand(key, expiresAt, touchAfterMs)
       : extendCommand(key, expiresAt);
     if (this.users === undefined) {
       await this.#connection.send(command);
@@ -221,10 +225,11 @@ export class SessionRepository {
     const previousUser = loaded === undefined ? user : this.users?.userOf(loaded);
     const indexed = this.users?.addCommands(user, sid, expiresAt, now) ?? [];
     if (isEmptyDelta(delta) || this.#expiryCarries(delta, loaded, session, expiresAt)) {
-      // Nothing changed but the expiry: only it moves (never a logout mark's: GT).
+      // Nothing changed but the expiry: only it moves, and never a logout mark's
+      // (a late save must neither lengthen nor shorten a mark).
       const commands = expiresAt === undefined
         ? indexed
-        : [extendCommand(key, expiresAt), ...indexed];
+        : [expireSessionCommand(key, expiresAt), ...indexed];
       await Promise.all(this.#connection.sendGroup(commands));
       origin.expiresAt = expiresAt ?? origin.expiresAt;
       return expected;

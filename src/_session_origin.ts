@@ -2,9 +2,9 @@
  * What the store knows of a session object it handed out (what it read, for
  * a later merge), kept on the object itself in a private class field.
  *
- * Why not a `WeakMap`: one entry per `get()` made V8's garbage collector
- * work through every entry again and again, about 11 µs of CPU per `get()`
- * at 256 callers (measured). A private field "stamped" on the object (a base
+ * Why not a `WeakMap`: with an entry per `get()`, V8's garbage collector
+ * spent more CPU on the map's entries than the store spent on the call
+ * (docs/benchmarks.md). A private field "stamped" on the object (a base
  * class whose constructor returns the object) costs what adding a property
  * costs, and stays invisible: not enumerable, not in JSON, not in
  * `assert.deepStrictEqual`, not copied by spreads or `structuredClone`.

@@ -229,6 +229,21 @@ export function storeContract(getContext: () => ContractContext): void {
       assert.ok(pttl <= 600_000, `the late writes lengthened the mark to ${pttl} ms`);
     });
 
+    it("a late save that changed nothing but the cookie's expiry leaves the mark's expiry alone", async () => {
+      const ctx = getContext();
+      const store = makeStore(ctx);
+      const sid = randomId();
+      await store.set(sid, sessionWith({ user: "ada" }, new Date(Date.now() + 3_600_000)));
+      const loaded = (await store.get(sid))!;
+      await store.destroy(sid);
+      loaded.cookie!.expires = new Date(Date.now() + 7_200_000).toISOString();
+      await store.set(sid, loaded);
+      const key = store.prefix + sid;
+      assert.equal(await storedKind(ctx, key), "mark");
+      const pttl = Number(await raw(ctx, "PTTL", key));
+      assert.ok(pttl > 590_000 && pttl <= 600_000, `the late save moved the mark to ${pttl} ms`);
+    });
+
     it("logout wins every race with saves that started before it", async () => {
       const ctx = getContext();
       const store = makeStore(ctx);

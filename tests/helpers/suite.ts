@@ -6,6 +6,7 @@
 import { after, before } from "node:test";
 import type { GlideClient, GlideClusterClient } from "@valkey/valkey-glide";
 import { type AnyClient, clusterClient, standaloneClient } from "./clients.ts";
+import { connectionSuite } from "./contract_suite.ts";
 import {
   startCluster,
   type StartOptions,
@@ -58,20 +59,20 @@ export interface KindSuite extends Suite<AnyClient> {
 
 /**
  * A standalone Valkey or a cluster of 3 primaries without replicas, with a
- * client for the stores and a separate one to read back what is stored.
+ * client for the stores and a separate one to read back what is stored
+ * (the contracts' {@link connectionSuite}, read as fields).
  */
 export function kindSuite(kind: "standalone" | "cluster"): KindSuite {
-  const state = {} as KindSuite;
-  before(async () => {
-    state.deployment = kind === "standalone" ? await startStandalone() : await startCluster(0);
-    const make = kind === "standalone" ? standaloneClient : clusterClient;
-    state.client = await make(state.deployment);
-    state.inspect = await make(state.deployment);
-  });
-  after(async () => {
-    state.client?.close();
-    state.inspect?.close();
-    await state.deployment?.stop();
-  });
-  return state;
+  const suite = connectionSuite({ kind });
+  return {
+    get deployment() {
+      return suite.deployment();
+    },
+    get client() {
+      return suite.context().client;
+    },
+    get inspect() {
+      return suite.context().inspect;
+    },
+  };
 }
