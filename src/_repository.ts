@@ -78,15 +78,13 @@ export class SessionRepository {
    */
   async get(sid: string, remember: boolean): Promise<SessionData | null> {
     const { prefix, disableTTL, serializer, ttl } = this.#options;
-    const [value, expiry] = this.#connection.sendGroup(
+    const [text, expiry] = await this.#connection.sendTogether(
       readCommands(sessionKey(prefix, sid), !disableTTL),
     );
-    expiry?.catch(() => {}); // awaited below, after the value
-    const text = await value;
     if (text === null || text === undefined) return null;
     const stored = String(text);
     const session = await decodeSession(serializer, stored);
-    const expiresAt = expiry === undefined ? undefined : Number(await expiry);
+    const expiresAt = expiry === undefined ? undefined : Number(expiry);
     if (session === null) return null;
     if (expiresAt !== undefined && expiresAt > 0 && typeof ttl !== "function") {
       applyKeyExpiry(session, expiresAt);
@@ -119,18 +117,16 @@ export class SessionRepository {
       return;
     }
     const fresh = origin?.fresh === true;
-    const [write, indexed] = this.#connection.sendGroup([
-      fresh ? writeCommand(key, text, expiresAt) : createCommand(key, text, expiresAt),
-      ...this.users?.addCommands(user, sid, expiresAt, now) ?? [],
-    ]);
-    indexed?.catch(() => {}); // awaited below; a failed write fails the call first
-    let written = fresh || (await write) !== null;
+    const write = fresh ? writeCommand(key, text, expiresAt) : createCommand(key, text, expiresAt);
+    const indexed = this.users?.addCommands(user, sid, expiresAt, now) ?? [];
+    const [reply] = indexed.length === 0
+      ? [await this.#connection.send(write)]
+      : await this.#connection.sendTogether([write, ...indexed]);
+    let written = fresh || reply !== null;
     if (!written) {
       // The key holds something: a session (replaced) or a logout mark (kept).
       written = Number(await this.#connection.send(replaceCommand(key, text, expiresAt))) === 1;
     }
-    await write;
-    await indexed;
     if (written) {
       setOrigin(session, { sessionId: sid, seen: text, stored: text, expiresAt });
     }
@@ -158,7 +154,7 @@ export class SessionRepository {
     } else {
       const user = expiresAt > now ? this.users.userOf(session) : undefined;
       const indexed = this.users.addCommands(user, sid, expiresAt, now);
-      await Promise.all(this.#connection.sendGroup([command, ...indexed]));
+      await this.#connection.sendTogether([command, ...indexed]);
     }
     if (origin !== undefined) origin.expiresAt = expiresAt;
   }
@@ -230,19 +226,17 @@ export class SessionRepository {
       const commands = expiresAt === undefined
         ? indexed
         : [expireSessionCommand(key, expiresAt), ...indexed];
-      await Promise.all(this.#connection.sendGroup(commands));
+      if (commands.length > 0) await this.#connection.sendTogether(commands);
       origin.expiresAt = expiresAt ?? origin.expiresAt;
       return expected;
     }
     let next = expected === origin.stored ? text : await this.#rebase(expected, delta, session);
     for (let tries = 1;; tries++) {
-      const [reply, index] = this.#connection.sendGroup([
+      const [reply] = await this.#connection.sendTogether([
         compareAndSetCommand(key, expected, next, expiresAt),
         ...indexed,
       ]);
-      index?.catch(() => {});
-      const result = decodeCompareAndSet(await reply);
-      await index;
+      const result = decodeCompareAndSet(reply);
       if (result.kind === "marked") return undefined; // destroyed: the save is dropped
       if (result.kind === "written") break;
       if (tries === MAX_TRIES) {

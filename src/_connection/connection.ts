@@ -3,8 +3,8 @@
  * the per-primary lanes, the retry schedule and the scans.
  *
  * - {@link Connection.send}: one command, pipelined, resent as `retry.ts` says;
- * - {@link Connection.sendGroup}: a call's commands, admitted or refused
- *   whole, each then resent on its own;
+ * - {@link Connection.sendTogether}: a call's commands in one batch,
+ *   admitted or refused whole, a failed one then resent on its own;
  * - {@link Connection.keyPages}: the keys under a pattern, page by page, on
  *   every primary of a cluster.
  *
@@ -78,17 +78,52 @@ export class Connection {
   }
 
   /**
-   * Sends the commands of one call together: all are admitted to the queue
-   * or the call is refused (`OVERLOADED`) before any is sent.
+   * Sends the commands of one call together, in the same batch: all are
+   * admitted to the queue or the call is refused (`OVERLOADED`) before any
+   * is sent. Resolves with every reply; a command that failed is resent on
+   * its own as `send()` would, and the call fails if it still fails.
    */
-  sendGroup(commands: string[][]): Promise<GlideReturnType>[] {
+  sendTogether(commands: string[][]): Promise<GlideReturnType[]> {
     if (this.#scriptsLoaded === undefined && commands.some((args) => args[0] === "EVALSHA")) {
-      const group = this.#loadScripts().then(() => this.sendGroup(commands));
-      return commands.map((_, i) => group.then((sent) => sent[i]!));
+      return this.#loadScripts().then(() => this.sendTogether(commands));
     }
+    let sent: Promise<GlideReturnType[]>;
+    try {
+      sent = this.#pipeline.sendTogether(commands);
+    } catch (refused) {
+      return Promise.reject(refused);
+    }
+    return sent.then(
+      (replies) =>
+        replies.some((reply) => reply instanceof Error)
+          ? this.#resend(
+            commands,
+            replies.map((reply) => reply instanceof Error ? reply : undefined),
+            replies,
+          )
+          : replies,
+      (error: unknown) => this.#resend(commands, commands.map(() => error), []),
+    );
+  }
+
+  /** Resends the commands that failed (`errors[i]` set), keeping the others' replies. */
+  #resend(
+    commands: string[][],
+    errors: unknown[],
+    replies: GlideReturnType[],
+  ): Promise<GlideReturnType[]> {
     const { clusterDownWait } = this.#options;
-    return this.#pipeline.sendGroup(commands).map((first, i) =>
-      sendWithRetries(this.#send, commands[i]!, this.cluster, clusterDownWait, evalForm, first)
+    return Promise.all(
+      commands.map((args, i) =>
+        errors[i] === undefined ? replies[i]! : sendWithRetries(
+          this.#send,
+          args,
+          this.cluster,
+          clusterDownWait,
+          evalForm,
+          Promise.reject(errors[i]),
+        )
+      ),
     );
   }
 

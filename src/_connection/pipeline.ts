@@ -18,8 +18,8 @@
  * - a batch holds at most `maxBatchSize` commands and `maxBatchBytes` bytes,
  *   so it finishes well within the client's request timeout;
  * - at most `maxQueued` commands wait in all; past that a call is refused at
- *   once with `OVERLOADED`. A call's commands are admitted or refused
- *   together (`sendGroup`), never half sent.
+ *   once with `OVERLOADED`. A call's commands are one entry, admitted or
+ *   refused together (`sendTogether`) and sent in the same batch.
  *
  * Each caller gets its own reply or its own error: batches run with
  * `raiseOnError = false`, so one failed command does not fail its neighbours.
@@ -44,10 +44,13 @@ const MAX_BATCH_BYTES = 1 << 20;
 const MAX_INFLIGHT_BATCHES = 4;
 const MAX_QUEUED = 50_000;
 
+/** One call's commands, sent in the same batch; its replies come back in order. */
 interface Pending {
-  args: string[];
+  commands: string[][];
   bytes: number;
-  resolve: (value: GlideReturnType) => void;
+  /** Each command's reply, or its `Error` (a batch runs with `raiseOnError = false`). */
+  resolve: (replies: GlideReturnType[]) => void;
+  /** The whole batch failed (a timeout, a lost connection). */
   reject: (error: unknown) => void;
 }
 
@@ -78,14 +81,26 @@ export class CommandPipeline {
   /** Sends one command; resolves with its reply or rejects with its own error. */
   send(args: string[]): Promise<GlideReturnType> {
     const refused = this.#refuse(1);
-    return refused === undefined ? this.#enqueue(args) : Promise.reject(refused);
+    if (refused !== undefined) return Promise.reject(refused);
+    return new Promise((resolve, reject) => {
+      const settle = (replies: GlideReturnType[]) => {
+        const reply = replies[0];
+        if (reply instanceof Error) reject(reply);
+        else resolve(reply as GlideReturnType);
+      };
+      this.#enqueue([args], settle, reject);
+    });
   }
 
-  /** Sends the commands of one call: all admitted, or all refused (`OVERLOADED`). */
-  sendGroup(commands: string[][]): Promise<GlideReturnType>[] {
+  /**
+   * Sends the commands of one call in the same batch: all admitted, or all
+   * refused (`OVERLOADED`, thrown). Resolves with each command's reply or
+   * `Error`; rejects when the whole batch failed.
+   */
+  sendTogether(commands: string[][]): Promise<GlideReturnType[]> {
     const refused = this.#refuse(commands.length);
     if (refused !== undefined) throw refused;
-    return commands.map((args) => this.#enqueue(args));
+    return new Promise((resolve, reject) => this.#enqueue(commands, resolve, reject));
   }
 
   #refuse(count: number): StoreFailure | undefined {
@@ -96,21 +111,23 @@ export class CommandPipeline {
     );
   }
 
-  #enqueue(args: string[]): Promise<GlideReturnType> {
-    const name = this.#slots?.laneOf(keyOf(args)) ?? "";
+  #enqueue(
+    commands: string[][],
+    resolve: (replies: GlideReturnType[]) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    // The commands of one call are about one key: one lane.
+    const name = this.#slots?.laneOf(keyOf(commands[0]!)) ?? "";
     let lane = this.#lanes.get(name);
     if (lane === undefined) {
       lane = { queue: [], head: 0, inflight: 0, scheduled: false };
       this.#lanes.set(name, lane);
     }
-    const target = lane;
     let bytes = 0;
-    for (const arg of args) bytes += arg.length;
-    return new Promise((resolve, reject) => {
-      target.queue.push({ args, bytes, resolve, reject });
-      this.#queued++;
-      this.#schedule(target);
-    });
+    for (const args of commands) for (const arg of args) bytes += arg.length;
+    lane.queue.push({ commands, bytes, resolve, reject });
+    this.#queued += commands.length;
+    this.#schedule(lane);
   }
 
   #schedule(lane: Lane): void {
@@ -134,19 +151,21 @@ export class CommandPipeline {
   }
 
   #take(lane: Lane): Pending[] {
-    const waiting = lane.queue.length - lane.head;
+    const waiting = lane.queue.length - lane.head; // calls (most send one command)
     const share = Math.ceil(waiting / (MAX_INFLIGHT_BATCHES - lane.inflight));
     const size = Math.min(MAX_BATCH_SIZE, Math.max(MIN_BATCH_SIZE, share));
     const batch: Pending[] = [];
     let bytes = 0;
-    while (lane.head < lane.queue.length && batch.length < size) {
+    let count = 0;
+    while (lane.head < lane.queue.length && count < size) {
       const next = lane.queue[lane.head]!;
       if (batch.length > 0 && bytes + next.bytes > MAX_BATCH_BYTES) break;
       batch.push(next);
       bytes += next.bytes;
+      count += next.commands.length;
       lane.head++;
     }
-    this.#queued -= batch.length;
+    this.#queued -= count;
     if (lane.head === lane.queue.length) {
       lane.queue = [];
       lane.head = 0;
@@ -158,10 +177,11 @@ export class CommandPipeline {
   }
 
   async #run(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      const only = batch[0]!;
+    const only = batch.length === 1 ? batch[0]! : undefined;
+    if (only !== undefined && only.commands.length === 1) {
+      // A lone command: no batch around it.
       try {
-        only.resolve(await this.#client.customCommand(only.args) as GlideReturnType);
+        only.resolve([await this.#client.customCommand(only.commands[0]!) as GlideReturnType]);
       } catch (error) {
         this.#trouble(error);
         only.reject(error);
@@ -170,7 +190,9 @@ export class CommandPipeline {
     }
     const cluster = this.#slots !== undefined;
     const pipeline = cluster ? new ClusterBatch(false) : new Batch(false);
-    for (const pending of batch) pipeline.customCommand(pending.args);
+    for (const pending of batch) {
+      for (const args of pending.commands) pipeline.customCommand(args);
+    }
     let results: GlideReturnType[] | null;
     try {
       results = cluster
@@ -181,15 +203,13 @@ export class CommandPipeline {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    batch.forEach((pending, i) => {
-      const result = results?.[i];
-      if (result instanceof Error) {
-        this.#trouble(result);
-        pending.reject(result);
-      } else {
-        pending.resolve(result as GlideReturnType);
-      }
-    });
+    let at = 0;
+    for (const pending of batch) {
+      const replies = (results ?? []).slice(at, at + pending.commands.length);
+      at += pending.commands.length;
+      for (const reply of replies) if (reply instanceof Error) this.#trouble(reply);
+      pending.resolve(replies);
+    }
   }
 
   #trouble(error: unknown): void {
