@@ -250,25 +250,40 @@ export function encodeSession(serializer: Serializer, session: unknown): string 
 /**
  * A stored value read back: `null` for a logout mark (or a stored `null`),
  * the session object otherwise; anything that does not parse to an object
- * fails with `CORRUPT_SESSION`.
+ * fails with `CORRUPT_SESSION`. A promise only when the serializer's
+ * `parse` returns one (the common case costs no extra turn).
  */
-export async function decodeSession(
+export function decodeSession(
   serializer: Serializer,
   text: string,
   sessionId?: string,
-): Promise<SessionData | null> {
+): SessionData | null | Promise<SessionData | null> {
   if (text === LOGOUT_MARK) return null;
   let value: unknown;
   try {
-    value = await serializer.parse(text);
+    value = serializer.parse(text);
   } catch (error) {
-    throw new StoreFailure(
-      "CORRUPT_SESSION",
-      `the stored value${about(sessionId)} could not be parsed (${reason(error)})`,
-      error,
-      sessionId,
+    throw unparsable(error, sessionId);
+  }
+  if (value instanceof Promise) {
+    return value.then(
+      (parsed) => asSession(parsed, sessionId),
+      (error) => Promise.reject(unparsable(error, sessionId)),
     );
   }
+  return asSession(value, sessionId);
+}
+
+function unparsable(error: unknown, sessionId: string | undefined): StoreFailure {
+  return new StoreFailure(
+    "CORRUPT_SESSION",
+    `the stored value${about(sessionId)} could not be parsed (${reason(error)})`,
+    error,
+    sessionId,
+  );
+}
+
+function asSession(value: unknown, sessionId: string | undefined): SessionData | null {
   if (value === null) return null;
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new StoreFailure(

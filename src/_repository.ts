@@ -83,7 +83,8 @@ export class SessionRepository {
     );
     if (text === null || text === undefined) return null;
     const stored = String(text);
-    const session = await decodeSession(serializer, stored);
+    const decoded = decodeSession(serializer, stored);
+    const session = decoded instanceof Promise ? await decoded : decoded;
     const expiresAt = expiry === undefined ? undefined : Number(expiry);
     if (session === null) return null;
     if (expiresAt !== undefined && expiresAt > 0 && typeof ttl !== "function") {
@@ -133,30 +134,30 @@ export class SessionRepository {
   }
 
   /** Moves the session's expiry; creates nothing, never changes a logout mark. */
-  async touch(sid: string, session: SessionData): Promise<void> {
+  touch(sid: string, session: SessionData): Promise<unknown> {
     const { prefix, disableTouch, disableTTL, touchAfterMs } = this.#options;
-    if (disableTouch || disableTTL) return;
+    if (disableTouch || disableTTL) return Promise.resolve();
     const now = Date.now();
     const expiresAt = sessionExpiresAt(this.#options, session, now)!;
     const key = sessionKey(prefix, sid);
     const origin = originOf(session, sid);
     const known = origin?.expiresAt;
     if (touchAfterMs > 0 && known !== undefined && known > 0 && expiresAt - known < touchAfterMs) {
-      return;
+      return Promise.resolve();
     }
     const command = expiresAt <= now
       ? expireSessionCommand(key, expiresAt)
       : touchAfterMs > 0 && known === undefined
       ? touchAfterCommand(key, expiresAt, touchAfterMs)
       : extendCommand(key, expiresAt);
-    if (this.users === undefined) {
-      await this.#connection.send(command);
-    } else {
+    let sent: Promise<unknown>;
+    if (this.users === undefined) sent = this.#connection.send(command);
+    else {
       const user = expiresAt > now ? this.users.userOf(session) : undefined;
       const indexed = this.users.addCommands(user, sid, expiresAt, now);
-      await this.#connection.sendTogether([command, ...indexed]);
+      sent = this.#connection.sendTogether([command, ...indexed]);
     }
-    if (origin !== undefined) origin.expiresAt = expiresAt;
+    return origin === undefined ? sent : sent.then(() => (origin.expiresAt = expiresAt));
   }
 
   /** Replaces the session by a logout mark, and takes it out of its user's index. */
@@ -278,7 +279,7 @@ export class SessionRepository {
     return encodeSession(this.#options.serializer, applyDelta(base, delta, session));
   }
 
-  #parse(text: string): Promise<SessionData | null> {
-    return decodeSession(this.#options.serializer, text);
+  async #parse(text: string): Promise<SessionData | null> {
+    return await decodeSession(this.#options.serializer, text);
   }
 }

@@ -49,6 +49,9 @@ import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.
  * client.close();
  * ```
  */
+/** Resolves a call's promise with nothing (its reply is not the caller's business). */
+const nothing = (): void => {};
+
 export class ValkeyStore extends ExpressSessionStore {
   readonly #options: ResolvedOptions;
   readonly #connection: Connection;
@@ -178,7 +181,8 @@ export class ValkeyStore extends ExpressSessionStore {
   /** `touch()` with a node-style callback; the returned promise never rejects. */
   touch(sid: string, session: SessionInput, callback: Callback<void>): Promise<void>;
   touch(sid: string, session: SessionInput, callback?: Callback<void>): Promise<void> {
-    const work = this.#call("touch", sid, () => this.#sessions.touch(sid, session as SessionData));
+    const work = this.#call("touch", sid, () => this.#sessions.touch(sid, session as SessionData))
+      .then(nothing);
     return settle(work, callback);
   }
 

@@ -67,12 +67,15 @@ describe("encoding", () => {
     assert.equal(await decodeSession(DEFAULT_SERIALIZER, "null"), null);
     assert.deepEqual(await decodeSession(DEFAULT_SERIALIZER, '{"a":1}'), { a: 1 });
     for (const junk of ["hello", "[1,2]", "42"]) {
-      await assert.rejects(decodeSession(DEFAULT_SERIALIZER, junk, "s1"), (error) => {
-        assert.ok(error instanceof StoreFailure);
-        assert.equal(error.code, "CORRUPT_SESSION");
-        assert.equal(error.sessionId, "s1");
-        return true;
-      });
+      await assert.rejects(
+        async () => await decodeSession(DEFAULT_SERIALIZER, junk, "s1"),
+        (error) => {
+          assert.ok(error instanceof StoreFailure);
+          assert.equal(error.code, "CORRUPT_SESSION");
+          assert.equal(error.sessionId, "s1");
+          return true;
+        },
+      );
     }
   });
 });

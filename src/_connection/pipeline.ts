@@ -48,9 +48,13 @@ const MAX_QUEUED = 50_000;
 interface Pending {
   commands: string[][];
   bytes: number;
-  /** Each command's reply, or its `Error` (a batch runs with `raiseOnError = false`). */
-  resolve: (replies: GlideReturnType[]) => void;
-  /** The whole batch failed (a timeout, a lost connection). */
+  /**
+   * One command (`send`): resolves with its reply, rejects with its error.
+   * Several (`sendTogether`): resolves with each reply or `Error`.
+   */
+  single: boolean;
+  resolve: (value: GlideReturnType | GlideReturnType[]) => void;
+  /** The whole batch failed (a timeout, a lost connection), or the single command did. */
   reject: (error: unknown) => void;
 }
 
@@ -83,12 +87,7 @@ export class CommandPipeline {
     const refused = this.#refuse(1);
     if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
-      const settle = (replies: GlideReturnType[]) => {
-        const reply = replies[0];
-        if (reply instanceof Error) reject(reply);
-        else resolve(reply as GlideReturnType);
-      };
-      this.#enqueue([args], settle, reject);
+      this.#enqueue([args], true, resolve as Pending["resolve"], reject);
     });
   }
 
@@ -100,7 +99,9 @@ export class CommandPipeline {
   sendTogether(commands: string[][]): Promise<GlideReturnType[]> {
     const refused = this.#refuse(commands.length);
     if (refused !== undefined) throw refused;
-    return new Promise((resolve, reject) => this.#enqueue(commands, resolve, reject));
+    return new Promise((resolve, reject) => {
+      this.#enqueue(commands, false, resolve as Pending["resolve"], reject);
+    });
   }
 
   #refuse(count: number): StoreFailure | undefined {
@@ -113,8 +114,9 @@ export class CommandPipeline {
 
   #enqueue(
     commands: string[][],
-    resolve: (replies: GlideReturnType[]) => void,
-    reject: (error: unknown) => void,
+    single: boolean,
+    resolve: Pending["resolve"],
+    reject: Pending["reject"],
   ): void {
     // The commands of one call are about one key: one lane.
     const name = this.#slots?.laneOf(keyOf(commands[0]!)) ?? "";
@@ -125,7 +127,7 @@ export class CommandPipeline {
     }
     let bytes = 0;
     for (const args of commands) for (const arg of args) bytes += arg.length;
-    lane.queue.push({ commands, bytes, resolve, reject });
+    lane.queue.push({ commands, bytes, single, resolve, reject });
     this.#queued += commands.length;
     this.#schedule(lane);
   }
@@ -181,7 +183,8 @@ export class CommandPipeline {
     if (only !== undefined && only.commands.length === 1) {
       // A lone command: no batch around it.
       try {
-        only.resolve([await this.#client.customCommand(only.commands[0]!) as GlideReturnType]);
+        const reply = await this.#client.customCommand(only.commands[0]!) as GlideReturnType;
+        only.resolve(only.single ? reply : [reply]);
       } catch (error) {
         this.#trouble(error);
         only.reject(error);
@@ -203,12 +206,21 @@ export class CommandPipeline {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    const replies = results ?? [];
     let at = 0;
     for (const pending of batch) {
-      const replies = (results ?? []).slice(at, at + pending.commands.length);
+      if (pending.single) {
+        const reply = replies[at++];
+        if (reply instanceof Error) {
+          this.#trouble(reply);
+          pending.reject(reply);
+        } else pending.resolve(reply as GlideReturnType);
+        continue;
+      }
+      const own = replies.slice(at, at + pending.commands.length);
       at += pending.commands.length;
-      for (const reply of replies) if (reply instanceof Error) this.#trouble(reply);
-      pending.resolve(replies);
+      for (const reply of own) if (reply instanceof Error) this.#trouble(reply);
+      pending.resolve(own);
     }
   }
 
