@@ -24,6 +24,9 @@ import type { Serializer } from "./serializer.ts";
 import type { SessionWithId } from "./session_with_id.ts";
 import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.ts";
 
+/** Resolves a call's promise with nothing (its reply is not the caller's business). */
+const nothing = (): void => {};
+
 /**
  * A session store for express-session, connect and @fastify/session, backed
  * by Valkey through `@valkey/valkey-glide`, standalone or cluster.
@@ -49,9 +52,6 @@ import { type DestroyUserSessionsOptions, normalizeUserId } from "./_user_index.
  * client.close();
  * ```
  */
-/** Resolves a call's promise with nothing (its reply is not the caller's business). */
-const nothing = (): void => {};
-
 export class ValkeyStore extends ExpressSessionStore {
   readonly #options: ResolvedOptions;
   readonly #connection: Connection;
