@@ -56,6 +56,11 @@ function expiryArgs(expiresAt: number | undefined): string[] {
   return expiresAt === undefined ? [] : ["PXAT", String(expiresAt)];
 }
 
+/** A script's expiry argument: epoch ms, or '' for none. */
+function scriptExpiry(expiresAt: number | undefined): string {
+  return expiresAt === undefined ? "" : String(expiresAt);
+}
+
 // Replaces the session unless the key holds a logout mark (ARGV[1]: the
 // session, ARGV[2]: its expiry or ''). STRLEN first: it is 0 only for a
 // mark or a missing key, so a session is never copied into Lua.
@@ -104,9 +109,14 @@ local at = tonumber(ARGV[2])
 if redis.call('PEXPIRETIME', index) < at then redis.call('PEXPIREAT', index, ARGV[2]) end
 return 1`);
 
+/** Reads a stored value (a session, a logout mark, or nothing). */
+export function valueCommand(key: string): string[] {
+  return ["GET", key];
+}
+
 /** The commands of a read: the value, and (unless `disableTTL`) the key's expiry. */
 export function readCommands(key: string, withExpiry: boolean): string[][] {
-  return withExpiry ? [["GET", key], ["PEXPIRETIME", key]] : [["GET", key]];
+  return withExpiry ? [valueCommand(key), ["PEXPIRETIME", key]] : [valueCommand(key)];
 }
 
 /** Writes a session whatever the key holds (a session express-session created: lifts a mark). */
@@ -121,7 +131,7 @@ export function createCommand(key: string, text: string, expiresAt: number | und
 
 /** Replaces a session unless a logout mark is there; replies 1 when written. */
 export function replaceCommand(key: string, text: string, expiresAt: number | undefined): string[] {
-  return REPLACE.command(key, [text, expiresAt === undefined ? "" : String(expiresAt)]);
+  return REPLACE.command(key, [text, scriptExpiry(expiresAt)]);
 }
 
 /** Writes `text` if the key still holds `expected`; see {@link decodeCompareAndSet}. */
@@ -131,11 +141,7 @@ export function compareAndSetCommand(
   text: string,
   expiresAt: number | undefined,
 ): string[] {
-  return COMPARE_AND_SET.command(key, [
-    expected,
-    text,
-    expiresAt === undefined ? "" : String(expiresAt),
-  ]);
+  return COMPARE_AND_SET.command(key, [expected, text, scriptExpiry(expiresAt)]);
 }
 
 /** What a compare-and-set did. */
@@ -207,11 +213,7 @@ export function indexAddCommand(
   expiresAt: number | undefined,
   now: number,
 ): string[] {
-  return INDEX_ADD.command(indexKey, [
-    sessionId,
-    expiresAt === undefined ? "" : String(expiresAt),
-    String(now),
-  ]);
+  return INDEX_ADD.command(indexKey, [sessionId, scriptExpiry(expiresAt), String(now)]);
 }
 
 /** Removes sessions from a user's index. */

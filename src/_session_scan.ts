@@ -7,7 +7,13 @@
  * @module
  */
 import type { Connection } from "./_connection/connection.ts";
-import { decodeSession, deleteCommand, lengthCommand, prefixPattern } from "./_format.ts";
+import {
+  decodeSession,
+  deleteCommand,
+  lengthCommand,
+  prefixPattern,
+  valueCommand,
+} from "./_format.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { SessionWithId } from "./session_with_id.ts";
 
@@ -48,7 +54,7 @@ export class SessionScan {
     const cut = this.#options.prefix.length;
     const { serializer } = this.#options;
     for await (const keys of this.#stringKeyPages()) {
-      const texts = await Promise.all(keys.map((key) => this.#connection.send(["GET", key])));
+      const texts = await Promise.all(keys.map((key) => this.#connection.send(valueCommand(key))));
       const page: SessionWithId[] = [];
       for (const [i, text] of texts.entries()) {
         // null or a logout mark: expired or destroyed since the scan found it.

@@ -26,6 +26,7 @@ import {
   markIfCommand,
   sessionKey,
   userIndexKey,
+  valueCommand,
 } from "./_format.ts";
 import type { ResolvedOptions, SessionData, UserIdOption } from "./options.ts";
 import type { SessionWithId } from "./session_with_id.ts";
@@ -148,7 +149,7 @@ export class UserIndex {
   async #end(user: string, sid: string): Promise<boolean> {
     const key = sessionKey(this.#prefix, sid);
     for (let tries = 0; tries < MAX_END_TRIES; tries++) {
-      const text = await this.#connection.send(["GET", key]);
+      const text = await this.#connection.send(valueCommand(key));
       if (typeof text !== "string" || text === "") return false;
       let session: SessionData | null;
       try {
