@@ -97,21 +97,41 @@ const PEERS = ["connect-valkey 1.0.1", "connect-redis 9"] as const;
 
 for (const kind of ["standalone", "cluster"] as const) {
   describe(`a rolling deploy beside the old stores on a ${kind} Valkey`, () => {
-    const env = kindSuite(kind);
-    let redis: { quit?(): Promise<unknown>; close?(): Promise<unknown> } | undefined;
+    type Redis = {
+      connect(): Promise<unknown>;
+      close?(): Promise<unknown>;
+      quit?(): Promise<unknown>;
+      on(event: "error", listener: (error: unknown) => void): unknown;
+    };
+    let redis: Redis | undefined;
     let redisClient: unknown;
+    /** node-redis errors while the peer is in use: a test that met one fails. */
+    const redisErrors: unknown[] = [];
+    // Registered before kindSuite's hooks: node:test runs `after` hooks in the
+    // order they were added, so node-redis closes before the servers stop
+    // (else it reports the closed sockets as an uncaught error).
+    after(async () => {
+      const closing = redis;
+      redis = undefined;
+      await (closing?.close?.() ?? closing?.quit?.());
+    });
+    const env = kindSuite(kind);
     before(async () => {
       const nodes = env.deployment.nodes;
-      redis = kind === "standalone"
+      const created = (kind === "standalone"
         ? createClient({ url: `redis://127.0.0.1:${nodes[0]!.port}` })
         : createCluster({
           rootNodes: nodes.map((node) => ({ url: `redis://127.0.0.1:${node.port}` })),
-        });
-      redisClient = redis;
-      await (redis as { connect(): Promise<unknown> }).connect();
-    });
-    after(async () => {
-      await (redis?.close?.() ?? redis?.quit?.());
+        })) as unknown as Redis;
+      // An error after the suite let go of the client (servers stopping) is not the tests'.
+      created.on("error", (error) => {
+        if (redis !== undefined) {
+          redisErrors.push(error);
+        }
+      });
+      redis = created;
+      redisClient = created;
+      await created.connect();
     });
 
     let counter = 0;
@@ -158,6 +178,7 @@ for (const kind of ["standalone", "cluster"] as const) {
             );
             problems.push(...rolled.flat());
             assert.deepEqual(problems, []);
+            assert.deepEqual(redisErrors, [], "node-redis reported errors");
             // Every login ended: no session with a user is left.
             assert.deepEqual((await store.all()).filter((s) => s.user !== undefined), []);
           } finally {
